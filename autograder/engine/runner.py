@@ -1,0 +1,98 @@
+"""Calls into one submission: workers per framework family, caching and time-limit bookkeeping."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from autograder.engine.processes import kill_descendants
+from autograder.engine.workers import Limits, Reply, Worker
+
+# TensorFlow never shares a process with torch or transformers (it segfaults here).
+FAMILY_OF_MODULE = {"grad_cam": "torch", "clip_tokens": "torch", "counterfactual": "tensorflow", "pdp": "sklearn"}
+
+
+def hash_tree(root: Path) -> dict[str, str]:
+    """sha256 of every file below ``root``, keyed by its POSIX path relative to ``root``."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+class SubmissionRunner:
+    """Run contract functions of one submission; every distinct request runs once."""
+
+    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None) -> None:
+        self.submission = Path(submission).resolve()
+        self.limits = limits or Limits()
+        # Workers read a private copy, so nothing a submission writes reaches the project's fixtures.
+        self._fixture_dir = tempfile.TemporaryDirectory(prefix="xai-lab-fixtures-")
+        self.fixtures = Path(self._fixture_dir.name) / "fixtures"
+        shutil.copytree(fixtures, self.fixtures, ignore=shutil.ignore_patterns("__pycache__"))
+        self.fixture_hashes = hash_tree(self.fixtures)
+        self._workers: dict[str, Worker] = {}
+        self._cache: dict[str, Reply] = {}
+        self._hung_modules: set[str] = set()
+        self._slow_functions: set[str] = set()
+        self.import_seconds: dict[str, float] = {}
+
+    def prestart(self, modules) -> None:
+        """Start the workers these modules need, so their imports overlap."""
+        for family in sorted({FAMILY_OF_MODULE[module] for module in modules}):
+            if family not in self._workers:
+                self._workers[family] = Worker(family, self.submission, self.fixtures, self.fixture_hashes,
+                                               self.limits)
+
+    def _ready_worker(self, family: str) -> Worker:
+        worker = self._workers.get(family)
+        if worker is None or not worker.alive:
+            if worker is not None:
+                worker.kill()
+            worker = Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits)
+            self._workers[family] = worker
+        if worker.import_seconds is None:
+            try:
+                worker.wait_ready()
+            except Exception as error:
+                worker.kill()
+                del self._workers[family]
+                raise RuntimeError(f"the {family} worker did not start: {error!r}\n{worker.drain.take()}") from error
+            self.import_seconds.setdefault(family, worker.import_seconds)
+        return worker
+
+    def call(self, request: dict) -> Reply:
+        key = json.dumps(request, sort_keys=True)
+        if key not in self._cache:
+            self._cache[key] = self._call(request)
+        return self._cache[key]
+
+    def _call(self, request: dict) -> Reply:
+        module, function = request["module"], request["function"]
+        if module in self._hung_modules:
+            return Reply("skipped", error={"reason": "import_timeout"})
+        worker = self._ready_worker(FAMILY_OF_MODULE[module])
+        timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
+        reply, imported = worker.call(request, timeout)
+        if reply.status == "timeout":
+            (self._slow_functions.add(function) if imported else self._hung_modules.add(module))
+            if not imported:
+                reply.error = {"reason": "import_timeout"}
+        return reply
+
+    def close(self) -> None:
+        for worker in self._workers.values():
+            worker.kill()
+        self._workers.clear()
+        kill_descendants()
+        self._fixture_dir.cleanup()
+
+    def __enter__(self) -> "SubmissionRunner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

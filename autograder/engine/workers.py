@@ -1,0 +1,216 @@
+"""Run submission code in worker subprocesses and get plain data back.
+
+One worker per framework family serves many calls of one submission (imports
+dominate the cost) but builds fresh fixtures for every call. Each call has a time
+limit; a worker that hangs, crashes or talks nonsense is killed with its whole
+process group and replaced for the next call, so it costs only its own checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import protocol
+from autograder.engine.processes import kill_group, limit_worker_resources
+
+ENGINE_ROOT = Path(__file__).resolve().parents[2]
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from autograder.worker.main import main; main()"
+)
+# Variables a worker may see: nothing else of the caller's environment (tokens, CI
+# secrets) reaches submission code.
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
+              "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time and memory limits of workers (seconds, bytes)."""
+
+    startup: float = 180.0
+    call: float = 30.0
+    call_after_timeout: float = 5.0
+    memory: int = 8 * 1024**3  # torch's CUDA build reserves ~3 GB of address space at import
+    output: int = 64 * 1024
+
+
+@dataclass
+class Reply:
+    """What the trusted side knows about one call. ``status`` is one of ``ok``, ``raised``,
+    ``import_error``, ``timeout``, ``crashed``, ``skipped``, ``harness_error``, ``protocol_error``."""
+
+    status: str
+    value: object = None
+    value_type: str = ""
+    observations: dict = field(default_factory=dict)
+    error: dict = field(default_factory=dict)
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class _OutputDrain(threading.Thread):
+    """Read a worker's stdout+stderr continuously, keeping a capped window per call."""
+
+    def __init__(self, stream, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.lock = threading.Lock()
+        self.window = bytearray()
+        self.dropped = 0
+        self.start()
+
+    def run(self) -> None:
+        for chunk in iter(lambda: self.stream.read1(65536), b""):
+            with self.lock:
+                room = self.cap - len(self.window)
+                self.window += chunk[:max(room, 0)]
+                self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def take(self) -> str:
+        with self.lock:
+            text = self.window.decode("utf-8", "replace")
+            if self.dropped:
+                text += f"\n[... {self.dropped} weitere Bytes Ausgabe verworfen]"
+            self.window, self.dropped = bytearray(), 0
+        return text
+
+
+class _Deadline(Exception):
+    pass
+
+
+class Worker:
+    """One worker process of one framework family for one submission."""
+
+    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits) -> None:
+        self.family, self.limits = family, limits
+        self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
+        request_read, self.request_write = os.pipe()
+        self.reply_read, reply_write = os.pipe()
+        config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
+                  "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write}
+        env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+        env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
+                   TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ENGINE_ROOT)), json.dumps(config)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(request_read, reply_write), cwd=self.home.name, env=env,
+            start_new_session=True, preexec_fn=lambda: limit_worker_resources(limits.memory),
+        )
+        os.close(request_read)
+        os.close(reply_write)
+        self.drain = _OutputDrain(self.process.stdout, limits.output)
+        self.import_seconds = None
+
+    def wait_ready(self) -> None:
+        message = self._read(time.monotonic() + self.limits.startup)
+        if message.get("kind") != "ready":
+            raise protocol.ProtocolError("worker did not report ready")
+        self.import_seconds = float(message.get("import_seconds", 0.0))
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.reply_read], [], [], left)[0]:
+                raise _Deadline()
+            chunk = os.read(self.reply_read, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError()
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _read(self, deadline: float) -> dict:
+        (size,) = struct.unpack(">Q", self._read_exactly(8, deadline))
+        if size > protocol.MAX_MESSAGE_BYTES:
+            raise protocol.ProtocolError("oversized reply")
+        return protocol.decode(self._read_exactly(size, deadline))
+
+    def call(self, request: dict, timeout: float) -> tuple[Reply, bool]:
+        """Run one request; return the reply and whether the submission module was imported."""
+        imported = False
+        self.drain.take()  # output before this call belongs to no check
+        started = time.monotonic()
+        deadline = started + timeout
+        try:
+            protocol.write_message(self.request_write, request)
+            while True:
+                message = self._read(deadline)
+                if message.get("kind") == "imported":
+                    imported = True
+                    continue
+                break
+        except _Deadline:
+            self.kill()
+            return Reply("timeout", seconds=timeout, output=self._output()), imported
+        except (EOFError, BrokenPipeError, OSError):
+            ended = self._exit_description()
+            self.kill()
+            return Reply("crashed", error={"signal": ended}, output=self._output(),
+                         seconds=time.monotonic() - started), imported
+        except protocol.ProtocolError as error:
+            self.kill()
+            return Reply("protocol_error", error={"message": str(error)}, output=self._output()), imported
+        reply = Reply(
+            status=str(message.get("status", "protocol_error")),
+            value=message.get("value"),
+            value_type=str(message.get("value_type", "")),
+            observations=message.get("observations") if isinstance(message.get("observations"), dict) else {},
+            error=message.get("error") if isinstance(message.get("error"), dict) else {},
+            output=self._output(),
+            seconds=time.monotonic() - started,
+        )
+        return reply, True
+
+    def _output(self) -> str:
+        time.sleep(0)  # let the drain thread catch up with what is already in the pipe
+        return self.drain.take()
+
+    def _exit_description(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "unbekannt"
+        if code < 0:
+            try:
+                return signal.Signals(-code).name
+            except ValueError:
+                return f"Signal {-code}"
+        return f"Exit-Code {code}"
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        kill_group(self.process.pid)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self.request_write, self.reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.request_write = self.reply_read = -1
+        self.home.cleanup()

@@ -1,0 +1,95 @@
+"""The wire format between the trusted process and a worker.
+
+Messages are length-prefixed JSON. Arrays travel as ``.npy`` bytes (base64) and are
+read back with ``allow_pickle=False``: nothing a worker sends can execute code in
+the trusted process, and a size cap keeps a hostile worker from exhausting memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import struct
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+_HEADER = struct.Struct(">Q")
+_ARRAY_KEY = "__ndarray__"
+
+
+class ProtocolError(Exception):
+    """A malformed, oversized or truncated message."""
+
+
+def _encode_value(value):
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError("object arrays cannot be sent")
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        return {_ARRAY_KEY: base64.b64encode(buffer.getvalue()).decode("ascii")}
+    if isinstance(value, dict):
+        return {str(key): _encode_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_value(item) for item in value]
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot send a {type(value).__name__}")
+
+
+def _decode_value(value):
+    if isinstance(value, dict):
+        if set(value) == {_ARRAY_KEY}:
+            raw = base64.b64decode(value[_ARRAY_KEY], validate=True)
+            return np.load(io.BytesIO(raw), allow_pickle=False)
+        return {key: _decode_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode_value(item) for item in value]
+    return value
+
+
+def encode(message: dict) -> bytes:
+    payload = json.dumps(_encode_value(message), allow_nan=True).encode("utf-8")
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(payload)} bytes exceeds the cap")
+    return _HEADER.pack(len(payload)) + payload
+
+
+def decode(payload: bytes) -> dict:
+    try:
+        message = _decode_value(json.loads(payload.decode("utf-8")))
+    except (ValueError, TypeError) as error:  # JSON, base64 and np.load all raise ValueError
+        raise ProtocolError(f"undecodable message: {error}") from error
+    if not isinstance(message, dict):
+        raise ProtocolError("a message must be a JSON object")
+    return message
+
+
+def write_message(fd: int, message: dict) -> None:
+    data = memoryview(encode(message))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_exactly(fd: int, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("channel closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int) -> dict:
+    (size,) = _HEADER.unpack(read_exactly(fd, _HEADER.size))
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"announced message of {size} bytes exceeds the cap")
+    return decode(read_exactly(fd, size))

@@ -1,0 +1,60 @@
+"""Adapters for ``xai_lab/grad_cam.py``: ``grad_cam``, ``saliency_map``, ``overlay_heatmap``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODEL_MODULE = "grad_cam/tiny_cnn.py"
+MODEL_WEIGHTS = "grad_cam/tiny_cnn.pt"
+OVERLAY_INPUTS = "grad_cam/overlay_inputs.npz"
+
+
+def _fresh_model_and_input(request: dict, store):
+    import torch
+
+    fixture = store.module(MODEL_MODULE)
+    model = fixture.load_tiny_cnn(store.path(MODEL_WEIGHTS))
+    if request["input"] == "planted":
+        inputs = fixture.planted_input()
+    elif request["input"] == "zeros":
+        inputs = torch.zeros(fixture.INPUT_SHAPE)
+    else:
+        raise ValueError(f"unknown input {request['input']!r}")
+    return model, inputs
+
+
+def _explain(request: dict, store, on_imported) -> dict:
+    from autograder.worker.calls import invoke, plain, student_module
+    from autograder.worker.calls.torch_state import TorchCallObserver
+
+    module = student_module("grad_cam")
+    on_imported()
+    model, inputs = _fresh_model_and_input(request, store)
+    observer = TorchCallObserver(model, inputs)
+    value = invoke(getattr(module, request["function"]), model, inputs, **request.get("kwargs", {}))
+    return {"status": "ok", "value": plain(value), "value_type": type(value).__name__,
+            "observations": observer.changes()}
+
+
+def _overlay(request: dict, store, on_imported) -> dict:
+    from autograder.worker.calls import invoke, plain, student_module
+
+    module = student_module("grad_cam")
+    on_imported()
+    with np.load(store.path(OVERLAY_INPUTS), allow_pickle=False) as data:
+        image, heatmap = data[request["image"]], data[request["heatmap"]]
+    image_before, heatmap_before = image.copy(), heatmap.copy()
+    image_arg = image
+    if request.get("as_pil"):
+        from PIL import Image
+
+        image_arg = Image.fromarray(image)
+    value = invoke(module.overlay_heatmap, image_arg, heatmap, **request.get("kwargs", {}))
+    observations = {
+        "input_changed": not (np.array_equal(image, image_before) and np.array_equal(heatmap, heatmap_before)),
+    }
+    return {"status": "ok", "value": plain(value), "value_type": type(value).__name__,
+            "observations": observations}
+
+
+ADAPTERS = {"grad_cam": _explain, "saliency_map": _explain, "overlay_heatmap": _overlay}

@@ -1,0 +1,39 @@
+"""Observe what a call did to a torch model and its input (hooks, gradients, mode, values)."""
+
+from __future__ import annotations
+
+import torch
+
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+
+
+def _hook_count(model: torch.nn.Module) -> int:
+    return sum(len(getattr(module, name, {})) for module in model.modules() for name in _HOOK_DICTS)
+
+
+class TorchCallObserver:
+    """Snapshot before the call; :meth:`changes` describes the differences afterwards."""
+
+    def __init__(self, model: torch.nn.Module, input_tensor: torch.Tensor) -> None:
+        self.model, self.input = model, input_tensor
+        self.hooks = _hook_count(model)
+        self.training = [module.training for module in model.modules()]
+        self.state = {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+        self.input_values = input_tensor.detach().clone()
+        self.input_requires_grad = input_tensor.requires_grad
+
+    def changes(self) -> dict:
+        model, state = self.model, self.model.state_dict()
+        return {
+            "hooks_added": _hook_count(model) - self.hooks,
+            "params_with_grad": [name for name, p in model.named_parameters() if p.grad is not None],
+            "train_mode_changed": [m.training for m in model.modules()] != self.training,
+            "model_training": model.training,
+            "state_changed": [
+                name for name, before in self.state.items()
+                if name not in state or not torch.equal(state[name], before)
+            ],
+            "input_changed": not torch.equal(self.input.detach(), self.input_values),
+            "input_requires_grad_changed": self.input.requires_grad != self.input_requires_grad,
+            "input_has_grad": self.input.grad is not None,
+        }

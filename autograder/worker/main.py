@@ -1,0 +1,61 @@
+"""Worker entry point: serve call requests for one submission until the channel closes.
+
+Started by ``autograder.engine.workers`` as ``python -I -c <bootstrap>`` with one JSON
+argument. ``-I`` keeps the submission's directory, ``PYTHONPATH`` and user site out
+of ``sys.path``; the submission root is appended last, so a student file named
+``numpy.py`` cannot shadow a library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import traceback
+
+from autograder.protocol import read_message, write_message
+from autograder.worker import calls
+from autograder.worker.fixtures import FixtureStore
+
+PRELOAD = {
+    "torch": ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"),
+    "tensorflow": ("numpy", "PIL.Image", "tensorflow"),
+    "sklearn": ("numpy", "pandas", "matplotlib", "sklearn.ensemble"),
+}
+
+
+def _preload(family: str) -> float:
+    started = time.perf_counter()
+    for name in PRELOAD[family]:
+        importlib.import_module(name)
+    if family != "tensorflow":
+        import matplotlib
+
+        matplotlib.use("Agg")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    request_fd, reply_fd = config["request_fd"], config["reply_fd"]
+    import_seconds = _preload(config["family"])
+    sys.path.append(config["submission"])
+    store = FixtureStore(config["fixtures"], config["fixture_hashes"])
+    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds})
+    while True:
+        try:
+            request = read_message(request_fd)
+        except EOFError:
+            return
+        try:
+            reply = calls.handle(request, store, lambda: write_message(reply_fd, {"kind": "imported"}))
+        except BaseException as error:  # the harness itself failed: report, keep serving
+            reply = {"status": "harness_error", "error": {"type": type(error).__name__, "message": str(error),
+                                                          "traceback": traceback.format_exc(limit=5)}}
+        reply["kind"] = "reply"
+        write_message(reply_fd, reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reference solutions of the xai-lab assignment (instructors only, never released)."""
