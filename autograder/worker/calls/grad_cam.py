@@ -10,17 +10,11 @@ OVERLAY_INPUTS = "grad_cam/overlay_inputs.npz"
 
 
 def _fresh_model_and_input(request: dict, store):
-    import torch
-
     fixture = store.module(MODEL_MODULE)
     model = fixture.load_tiny_cnn(store.path(MODEL_WEIGHTS))
-    if request["input"] == "planted":
-        inputs = fixture.planted_input()
-    elif request["input"] == "zeros":
-        inputs = torch.zeros(fixture.INPUT_SHAPE)
-    else:
+    if request["input"] != "planted":
         raise ValueError(f"unknown input {request['input']!r}")
-    return model, inputs
+    return model, fixture.planted_input()
 
 
 def _explain(request: dict, store, on_imported) -> dict:

@@ -1,0 +1,76 @@
+"""Reference results per case, computed once from ``solutions/`` and stored beside each suite.
+
+Checks compare against these files, so grading never runs the reference and the
+student's CI never needs it. ``python -m autograder expected`` rewrites them; a
+project test recomputes them and fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+
+from autograder.engine.runner import SubmissionRunner
+
+VALUES_FILE = "expected.npz"
+META_FILE = "expected.json"
+
+
+def load_cases(suite_dir: Path) -> dict[str, dict]:
+    """The ``CASES`` mapping of a task's ``cases.py`` (plain data: no code runs on the worker side)."""
+    spec = importlib.util.spec_from_file_location(f"_cases_{suite_dir.name}", suite_dir / "cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+def task_fixture_hashes(all_hashes: dict[str, str], task: str) -> dict[str, str]:
+    return {path: digest for path, digest in all_hashes.items() if path.startswith(f"{task}/")}
+
+
+class ExpectedValues:
+    """The stored reference results of one task's cases."""
+
+    def __init__(self, suite_dir: Path) -> None:
+        self.task = suite_dir.name
+        self.meta = json.loads((suite_dir / META_FILE).read_text())
+        with np.load(suite_dir / VALUES_FILE, allow_pickle=False) as data:
+            self.values = {name: data[name] for name in data.files}
+
+    def stale_fixtures(self, fixture_hashes: dict[str, str]) -> list[str]:
+        recorded, current = self.meta["fixtures"], task_fixture_hashes(fixture_hashes, self.task)
+        return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
+
+    def __getitem__(self, case: str) -> np.ndarray:
+        return self.values[case]
+
+    def error_type(self, case: str) -> str | None:
+        return self.meta["cases"][case].get("error_type")
+
+
+def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
+    """Run every case of the suite on the reference; return (arrays, metadata)."""
+    task = suite_dir.name
+    cases = load_cases(suite_dir)
+    arrays, meta_cases = {}, {}
+    with SubmissionRunner(reference, fixtures) as runner:
+        for name, case in cases.items():
+            reply = runner.call({"module": task, **case})
+            if reply.ok:
+                arrays[name] = np.asarray(reply.value)
+                meta_cases[name] = {"status": "ok"}
+            elif reply.status == "raised":
+                meta_cases[name] = {"status": "raised", "error_type": reply.error.get("type")}
+            else:
+                raise RuntimeError(f"the reference failed on case {name!r}: {reply.status} {reply.error}")
+        meta = {"fixtures": task_fixture_hashes(runner.fixture_hashes, task), "cases": meta_cases}
+    return arrays, meta
+
+
+def write(suite_dir: Path, reference: Path, fixtures: Path) -> None:
+    arrays, meta = compute(suite_dir, reference, fixtures)
+    np.savez(suite_dir / VALUES_FILE, **arrays)
+    (suite_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,60 @@
+"""Human-readable reports of a grade: a terminal table, Markdown, or the JSON results."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from autograder.engine.grading import Grade
+from autograder.engine.results import to_gradescope
+
+HEADERS = ("Aufgabe", "Prüfung", "Punkte", "Rückmeldung")
+
+
+def _points(result) -> str:
+    text = f"{result.score:g}/{result.max_score:g}"
+    return text + " (Bonus)" if result.bonus else text
+
+
+def _total(grade: Grade) -> str:
+    return f"Gesamt: {grade.score:g}/{grade.max_score:g} Punkte ({grade.percent:.1f} %)"
+
+
+def neutralise(text: str) -> str:
+    """Keep student-influenced text from being read as a workflow command (``::name::``) or table syntax."""
+    return text.replace("::", ": :")
+
+
+def as_text(grade: Grade, width: int = 140) -> str:
+    table = Table(*HEADERS, title="xai-lab Bewertung", show_lines=True)
+    for result in grade.results:
+        mark = "✔" if result.passed else "✘"
+        table.add_row(f"{result.task}\n{result.function}", f"{mark} {result.title}", _points(result),
+                      neutralise(result.feedback))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console.print(table)
+    console.print(_total(grade))
+    return buffer.getvalue()
+
+
+def as_markdown(grade: Grade) -> str:
+    def cell(text: str) -> str:
+        return neutralise(text).replace("|", "\\|").replace("\n", "<br>")
+
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---|---|---:|---|"]
+    for result in grade.results:
+        mark = "✅" if result.passed else "❌"
+        lines.append(f"| {result.task} / `{result.function}` | {mark} {cell(result.title)} | {_points(result)} "
+                     f"| {cell(result.feedback)} |")
+    return "\n".join(lines) + f"\n\n**{_total(grade)}**\n"
+
+
+def as_json(grade: Grade) -> str:
+    return json.dumps(to_gradescope(grade), indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATS = {"text": as_text, "markdown": as_markdown, "json": as_json}
