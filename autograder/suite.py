@@ -82,3 +82,17 @@ def max_abs_interior(actual, expected, border: int) -> float:
 
     inner = (slice(border, -border), slice(border, -border)) if border else (slice(None), slice(None))
     return float(np.max(np.abs(np.asarray(actual, dtype=np.float64)[inner] - np.asarray(expected, dtype=np.float64)[inner])))
+
+
+def expect_value_error(reply: Reply, function: str, what: str) -> None:
+    """The call must have raised ``ValueError`` (or a subclass) for ``what``."""
+    if reply.status == "raised" and reply.error.get("type") == "NotImplementedError":
+        fail(explain_reply(reply, function))
+    if reply.status == "raised":
+        received = reply.error.get("type")
+    elif reply.ok:
+        received = "kein Fehler"
+    else:
+        fail(explain_reply(reply, function))
+    expect("ValueError" in reply.error.get("bases", []),
+           f"Für {what} muss ein ValueError ausgelöst werden (erhalten: {received}).")

@@ -40,6 +40,7 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     request_fd, reply_fd = config["request_fd"], config["reply_fd"]
     import_seconds = _preload(config["family"])
+    calls.load_family(config["family"])
     sys.path.append(config["submission"])
     store = FixtureStore(config["fixtures"], config["fixture_hashes"])
     write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds})

@@ -15,9 +15,20 @@ import traceback
 
 import numpy as np
 
-from autograder.worker.calls import grad_cam
+# Adapter modules per framework family. A worker imports only its own family's, and
+# before any submission code, so the harness holds the library functions it uses
+# before a submission can patch them.
+FAMILY_ADAPTERS = {
+    "torch": ("autograder.worker.calls.grad_cam",),
+    "tensorflow": (),
+    "sklearn": (),
+}
+ADAPTERS: dict = {}
 
-ADAPTERS = {**grad_cam.ADAPTERS}
+
+def load_family(family: str) -> None:
+    for name in FAMILY_ADAPTERS[family]:
+        ADAPTERS.update(importlib.import_module(name).ADAPTERS)
 
 _imported: dict[str, object] = {}
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import torch  # noqa: F401  (loaded before any submission code)
+
+from autograder.worker.calls.torch_state import TorchCallObserver
 
 MODEL_MODULE = "grad_cam/tiny_cnn.py"
 MODEL_WEIGHTS = "grad_cam/tiny_cnn.pt"
@@ -19,7 +22,6 @@ def _fresh_model_and_input(request: dict, store):
 
 def _explain(request: dict, store, on_imported) -> dict:
     from autograder.worker.calls import invoke, plain, student_module
-    from autograder.worker.calls.torch_state import TorchCallObserver
 
     module = student_module("grad_cam")
     on_imported()

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import torch
 
+# Bound at import, before submission code runs: a submission that patches
+# torch.equal or Tensor.clone cannot blind the observer.
+_equal = torch.equal
+_clone = torch.Tensor.clone
+_detach = torch.Tensor.detach
+
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
 
 
@@ -18,8 +24,8 @@ class TorchCallObserver:
         self.model, self.input = model, input_tensor
         self.hooks = _hook_count(model)
         self.training = [module.training for module in model.modules()]
-        self.state = {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
-        self.input_values = input_tensor.detach().clone()
+        self.state = {name: _clone(_detach(tensor)) for name, tensor in model.state_dict().items()}
+        self.input_values = _clone(_detach(input_tensor))
         self.input_requires_grad = input_tensor.requires_grad
 
     def changes(self) -> dict:
@@ -31,9 +37,9 @@ class TorchCallObserver:
             "model_training": model.training,
             "state_changed": [
                 name for name, before in self.state.items()
-                if name not in state or not torch.equal(state[name], before)
+                if name not in state or not _equal(_detach(state[name]), before)
             ],
-            "input_changed": not torch.equal(self.input.detach(), self.input_values),
+            "input_changed": not _equal(_detach(self.input), self.input_values),
             "input_requires_grad_changed": self.input.requires_grad != self.input_requires_grad,
             "input_has_grad": self.input.grad is not None,
         }

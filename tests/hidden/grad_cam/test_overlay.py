@@ -8,7 +8,7 @@ by more there.
 
 import numpy as np
 
-from autograder.suite import check, expect, explain_reply, fail, value_of
+from autograder.suite import check, expect, expect_value_error, explain_reply, fail, value_of
 
 
 def overlay(call, case):
@@ -47,7 +47,7 @@ def test_overlay_matches_reference(call, expected):
 @check(2, function="overlay_heatmap", title="Heatmap anderer Größe wird bilinear auf (H, W) skaliert")
 def test_overlay_resizes_heatmap(call, expected):
     reply = call("overlay_low_res")
-    if not reply.ok:
+    if not reply.ok and call("overlay_default").ok:
         fail("Mit einer kleineren Heatmap (6 x 8) schlägt die Funktion fehl: wurde die Heatmap nicht auf "
              "die Bildgröße skaliert?\n" + explain_reply(reply, "overlay_heatmap"))
     actual, reference = overlay(call, "overlay_low_res"), expected["overlay_low_res"]
@@ -80,10 +80,7 @@ def test_overlay_rejects_bad_input(call):
                        ("overlay_bad_range", "Heatmap-Werte über 1"),
                        ("overlay_bad_heatmap_ndim", "eine 3-D-Heatmap"),
                        ("overlay_bad_image", "ein Graustufenbild (H, W)")):
-        reply = call(case)
-        expect(reply.status == "raised" and "ValueError" in reply.error.get("bases", []),
-               f"Für {what} muss ein ValueError ausgelöst werden "
-               f"(erhalten: {reply.error.get('type') if reply.status == 'raised' else 'kein Fehler'}).")
+        expect_value_error(call(case), "overlay_heatmap", what)
 
 
 @check(1, function="overlay_heatmap", title="Eingaben bleiben unverändert")
