@@ -56,6 +56,9 @@ def explain_reply(reply: Reply, function: str) -> str:
     if reply.status == "crashed":
         return (f"Der Prozess ist während `{function}` abgestürzt ({error.get('signal', 'unbekannt')}), "
                 "z. B. durch `os._exit`, einen Segfault oder zu viel Speicher.")
+    if reply.status == "fixture_tampered":
+        return ("Die Testdaten (Fixtures) wurden während der Bewertung verändert, das Ergebnis wird verworfen. "
+                "Der Code darf keine Dateien außerhalb des eigenen Arbeitsverzeichnisses schreiben.")
     if reply.status == "protocol_error":
         return "Der Prozess hat unlesbare Daten an den Grader gesendet; Ergebnis verworfen."
     return f"Interner Fehler der Prüfung ({reply.status}): {_shorten(str(error))}"

@@ -40,7 +40,7 @@ class Submission:
     edits: tuple[Edit, ...]
     targets: tuple[str, ...] = ()
     feedback: str = ""
-    prelude: str = ""
+    at_import: str = ""  # module-level code appended to the module (runs when it is imported)
     extra_files: dict = field(default_factory=dict)
 
 
@@ -70,7 +70,7 @@ def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     source = path.read_text()
     for edit in submission.edits:
         source = apply_edit(source, edit)
-    path.write_text(submission.prelude + source)
+    path.write_text(source + ("\n" + submission.at_import if submission.at_import else ""))
     for relative, text in submission.extra_files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)

@@ -14,7 +14,6 @@ GC_SCORE = "score = _class_score(model(inputs), class_idx)"
 GC_GRAD = "(gradient,) = torch.autograd.grad(score, activation)"
 UPSAMPLE = 'cam = F.interpolate(cam, size=(height, width), mode="bilinear", align_corners=False)'
 FIRST_LINE = "height, width = input_tensor.shape[-2:]"
-COLORED = 'colored = matplotlib.colormaps[colormap](np.clip(heat, 0.0, 1.0))[..., :3] * 255.0'
 BLEND = "blended = (1.0 - alpha) * rgb.astype(np.float64) + alpha * colored"
 
 
@@ -101,7 +100,7 @@ GRAD_CAM_VARIANTS = [
 ]
 
 OVERLAY_MUTANTS = [
-    Submission("bgr_order", M, (Edit("overlay_heatmap", COLORED, COLORED + "[..., ::-1]"),),
+    Submission("bgr_order", M, (Edit("overlay_heatmap", "[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0"),),
                ("test_overlay_matches_reference",), "BGR"),
     Submission("alpha_swapped", M, (Edit("overlay_heatmap", BLEND,
                "blended = alpha * rgb.astype(np.float64) + (1.0 - alpha) * colored"),),
@@ -112,7 +111,7 @@ OVERLAY_MUTANTS = [
                                         "return blended"),),
                ("test_overlay_matches_reference",), "uint8"),
     Submission("uint8_overflow", M, (Edit("overlay_heatmap", BLEND,
-               "blended = ((1.0 - alpha) * rgb).astype(np.uint8) + (alpha * colored).astype(np.uint8)"),),
+               "blended = rgb + (alpha * colored).astype(np.uint8)"),),
                ("test_overlay_matches_reference",), "Überlauf"),
     Submission("colormap_ignored", M, (Edit("overlay_heatmap", "matplotlib.colormaps[colormap]",
                                             'matplotlib.colormaps["jet"]'),),

@@ -15,6 +15,8 @@ import traceback
 
 import numpy as np
 
+from autograder.worker.fixtures import FixtureError
+
 # Adapter modules per framework family. A worker imports only its own family's, and
 # before any submission code, so the harness holds the library functions it uses
 # before a submission can patch them.
@@ -97,5 +99,7 @@ def handle(request: dict, store, on_imported) -> dict:
         reply = adapter(request, store, on_imported)
     except SubmissionRaised as raised:
         reply = raised.reply
+    except FixtureError as error:
+        reply = {"status": "fixture_tampered", "error": {"message": str(error)}}
     reply["seconds"] = time.perf_counter() - started
     return reply

@@ -1,0 +1,89 @@
+"""Submissions that attack the grader. Each has an honest twin: the same code without
+the attack, where the attacked function simply raises. A hostile submission must pass
+exactly the checks its twin passes: no more (the attack gains nothing) and no fewer
+(the rest of the submission is still graded)."""
+
+from tests.project.editing import Edit, Submission
+
+FIRST_LINE = "height, width = input_tensor.shape[-2:]"
+
+
+def in_grad_cam(name: str, code: str, **extra) -> Submission:
+    """``code`` runs at the start of ``grad_cam`` (indented by the caller's four spaces)."""
+    body = "\n    ".join(code.strip().splitlines())
+    return Submission(name, "grad_cam", (Edit("grad_cam", FIRST_LINE, f"{body}\n    {FIRST_LINE}"),), **extra)
+
+
+RAISING_TWIN = in_grad_cam("raising_twin", "raise RuntimeError('twin')")
+
+HOSTILE = [
+    in_grad_cam("raises", "raise RuntimeError('boom')"),
+    in_grad_cam("hangs", "while True:\n    pass"),
+    in_grad_cam("sys_exit", "import sys\nsys.exit(0)"),
+    in_grad_cam("os_exit", "import os\nos._exit(3)"),
+    in_grad_cam("segfault", "import ctypes\nctypes.string_at(0)"),
+    in_grad_cam("ignores_sigterm_and_hangs",
+                "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)"),
+    in_grad_cam("memory_hog", "import numpy\nhog = numpy.ones(10**10)\nraise RuntimeError('unreachable')"),
+]
+
+# Patches every comparison helper a naive grader might use, then returns garbage and
+# mutates its input. Its twin does the same without the patches.
+LIBRARY_PATCHES = '''import builtins
+import numpy as np
+import pytest
+import torch
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+torch.equal = lambda *a, **k: True
+torch.allclose = lambda *a, **k: True
+pytest.fail = lambda *a, **k: None
+pytest.approx = lambda *a, **k: True
+builtins.AssertionError = type("NeverRaised", (Exception,), {})
+'''
+GARBAGE = "input_tensor.sub_(0.5)\nreturn np.zeros((48, 64), np.float32)"
+GARBAGE_TWIN = in_grad_cam("garbage_twin", GARBAGE)
+PATCHES_LIBRARIES = in_grad_cam("patches_libraries", GARBAGE, at_import=LIBRARY_PATCHES)
+
+FLOODS_STDOUT = in_grad_cam("floods_stdout", "for _ in range(400):\n    print('spam ' * 20000, flush=True)")
+
+
+def fake_score(results_path: str) -> Submission:
+    """Prints a fake score and a GitHub workflow command, and writes fake results files."""
+    fake = '{"score": 100, "max_score": 40, "tests": []}'
+    code = (
+        "import pathlib\n"
+        "print('Gesamt: 40/40 Punkte (100.0 %)')\n"
+        "print('::notice title=Autograding complete::Points 100/100')\n"
+        f"for target in ({results_path!r}, 'results.json'):\n"
+        f"    pathlib.Path(target).write_text({fake!r})\n"
+        "raise RuntimeError('no Grad-CAM here')"
+    )
+    return in_grad_cam("fake_score", code, at_import="print('::notice title=Autograding complete::Points 100/100')\n")
+
+
+def leaves_processes(pid_dir: str) -> Submission:
+    """Starts a detached child and a double-forked daemon in a new session; both record their pid."""
+    code = (
+        "import os, subprocess, sys, time\n"
+        f"child = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+        f"open(os.path.join({pid_dir!r}, 'child'), 'w').write(str(child.pid))\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        open(os.path.join({pid_dir!r}, 'daemon'), 'w').write(str(os.getpid()))\n"
+        "        time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "time.sleep(0.5)"
+    )
+    return in_grad_cam("leaves_processes", code)
+
+
+# Overwrites the worker's copy of the fixture weights (its path is in the worker's argv),
+# then computes a correct Grad-CAM.
+TAMPERS_WITH_FIXTURES = Submission("tampers_with_fixtures", "grad_cam", (), at_import=(
+    "import json, pathlib, sys\n"
+    "_fixtures = pathlib.Path(json.loads(sys.argv[1])['fixtures'])\n"
+    "(_fixtures / 'grad_cam' / 'tiny_cnn.pt').write_bytes(b'garbage')\n"
+))

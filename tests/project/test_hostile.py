@@ -1,0 +1,109 @@
+"""Submissions that crash, hang, exit, flood, patch libraries, fake scores or leave
+processes behind earn exactly what their honest parts deserve, and grading ends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from autograder.engine.grading import FIXTURES
+from autograder.engine.runner import hash_tree
+from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
+from tests.project.editing import build
+from tests.project.hostile_submissions import (
+    FLOODS_STDOUT,
+    GARBAGE_TWIN,
+    HOSTILE,
+    PATCHES_LIBRARIES,
+    RAISING_TWIN,
+    TAMPERS_WITH_FIXTURES,
+    fake_score,
+    leaves_processes,
+)
+
+FEEDBACK = {
+    "raises": "RuntimeError: boom",
+    "hangs": "Zeitlimit",
+    "sys_exit": "sys.exit",
+    "os_exit": "abgestürzt",
+    "segfault": "SIGSEGV",
+    "ignores_sigterm_and_hangs": "Zeitlimit",
+    "memory_hog": "MemoryError",
+}
+
+
+def passed(grade_result) -> set[str]:
+    return {result.check for result in grade_result.results if result.passed}
+
+
+@pytest.fixture(scope="module")
+def twin_passed(tmp_path_factory):
+    result = passed(grade_edited(RAISING_TWIN, tmp_path_factory.mktemp("twin")))
+    assert result and not any(check.startswith("test_grad_cam") for check in result)
+    return result
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
+def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile, tmp_path, twin_passed):
+    started = time.monotonic()
+    result = grade_edited(hostile, tmp_path, FAST_LIMITS)
+    assert time.monotonic() - started < 240
+    assert passed(result) == twin_passed
+    feedback = by_check(result)["test_grad_cam_output_format"].feedback
+    assert FEEDBACK[hostile.name] in feedback, feedback
+
+
+def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path):
+    honest = passed(grade_edited(GARBAGE_TWIN, tmp_path / "twin"))
+    patched = grade_edited(PATCHES_LIBRARIES, tmp_path / "patched")
+    assert passed(patched) == honest
+    assert not by_check(patched)["test_grad_cam_model_and_input_unchanged"].passed
+
+
+def test_flooding_stdout_with_a_correct_result_keeps_full_points(tmp_path):
+    result = grade_edited(FLOODS_STDOUT, tmp_path)
+    assert all(r.passed for r in result.results)
+    assert max(len(r.output) for r in result.results) < 70_000
+
+
+def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
+    results = tmp_path / "out" / "results.json"
+    results.parent.mkdir()
+    submission = build(fake_score(str(results)), tmp_path / "sub")
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(submission), "--tasks", "grad_cam",
+         "--results", str(results), "--format", "markdown"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    for stream in (completed.stdout, completed.stderr):
+        assert "::notice" not in stream
+        assert "40/40" not in stream and "100/100" not in stream
+    assert "Gesamt: 15/40 Punkte" in completed.stdout  # overlay 10 + saliency 5 bonus
+    written = json.loads(results.read_text())
+    assert (written["score"], written["max_score"]) == (15.0, 40.0)
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_no_process_started_by_the_submission_outlives_grading(tmp_path):
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    grade_edited(leaves_processes(str(pid_dir)), tmp_path / "sub")
+    pids = [int((pid_dir / name).read_text()) for name in ("child", "daemon")]
+    time.sleep(0.5)
+    alive = [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert alive == []
+
+
+def test_tampering_with_fixtures_hurts_only_the_tamperer(tmp_path):
+    before = hash_tree(FIXTURES)
+    result = grade_edited(TAMPERS_WITH_FIXTURES, tmp_path)
+    assert hash_tree(FIXTURES) == before
+    feedback = by_check(result)["test_grad_cam_output_format"].feedback
+    assert not by_check(result)["test_grad_cam_output_format"].passed
+    assert "verändert" in feedback
