@@ -31,20 +31,49 @@ def task_fixture_hashes(all_hashes: dict[str, str], task: str) -> dict[str, str]
     return {path: digest for path, digest in all_hashes.items() if path.startswith(f"{task}/")}
 
 
+def _flatten(name: str, value) -> dict[str, np.ndarray]:
+    """npz entries of one case: an array as ``name``; a tuple/list as ``name[0]``, ``name[1]``, ...;
+    a dict as ``name{key}``."""
+    if isinstance(value, (list, tuple)):
+        return {k: v for i, item in enumerate(value) for k, v in _flatten(f"{name}[{i}]", item).items()}
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _flatten(f"{name}{{{key}}}", item).items()}
+    return {name: np.asarray(value)}
+
+
+def _unflatten(entries: dict[str, np.ndarray], name: str, shape):
+    if isinstance(shape, list):
+        return [_unflatten(entries, f"{name}[{i}]", item) for i, item in enumerate(shape)]
+    if isinstance(shape, dict):
+        return {key: _unflatten(entries, f"{name}{{{key}}}", item) for key, item in shape.items()}
+    return entries[name]
+
+
+def _shape_of(value):
+    """The nesting of a result (lists and dicts), stored in the metadata to rebuild it."""
+    if isinstance(value, (list, tuple)):
+        return [_shape_of(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shape_of(item) for key, item in value.items()}
+    return "array"
+
+
 class ExpectedValues:
-    """The stored reference results of one task's cases."""
+    """The stored reference results of one task's cases: arrays, or lists/dicts of arrays."""
 
     def __init__(self, suite_dir: Path) -> None:
         self.task = suite_dir.name
         self.meta = json.loads((suite_dir / META_FILE).read_text())
         with np.load(suite_dir / VALUES_FILE, allow_pickle=False) as data:
-            self.values = {name: data[name] for name in data.files}
+            entries = {name: data[name] for name in data.files}
+        self.values = {case: _unflatten(entries, case, info["shape"])
+                       for case, info in self.meta["cases"].items() if info["status"] == "ok"}
 
     def stale_fixtures(self, fixture_hashes: dict[str, str]) -> list[str]:
         recorded, current = self.meta["fixtures"], task_fixture_hashes(fixture_hashes, self.task)
         return sorted(path for path in set(recorded) | set(current) if recorded.get(path) != current.get(path))
 
-    def __getitem__(self, case: str) -> np.ndarray:
+    def __getitem__(self, case: str):
         return self.values[case]
 
     def error_type(self, case: str) -> str | None:
@@ -52,7 +81,7 @@ class ExpectedValues:
 
 
 def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
-    """Run every case of the suite on the reference; return (arrays, metadata)."""
+    """Run every case of the suite on the reference; return (npz entries, metadata)."""
     task = suite_dir.name
     cases = load_cases(suite_dir)
     arrays, meta_cases = {}, {}
@@ -60,8 +89,8 @@ def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dic
         for name, case in cases.items():
             reply = runner.call({"module": task, **case})
             if reply.ok:
-                arrays[name] = np.asarray(reply.value)
-                meta_cases[name] = {"status": "ok"}
+                arrays.update(_flatten(name, reply.value))
+                meta_cases[name] = {"status": "ok", "shape": _shape_of(reply.value)}
             elif reply.status == "raised":
                 meta_cases[name] = {"status": "raised", "error_type": reply.error.get("type")}
             else:

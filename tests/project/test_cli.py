@@ -34,15 +34,15 @@ def test_unknown_task_exits_2_and_lists_the_available_ones():
 
 
 def test_fail_under_exits_1_only_when_the_score_is_too_low(tmp_path):
-    low = autograder("grade", ASSIGNMENTS, "--fail-under", "50", "--results", tmp_path / "r.json")
+    low = autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam", "--fail-under", "50", "--results", tmp_path / "r.json")
     assert low.returncode == 1
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
-    assert autograder("grade", ASSIGNMENTS, "--fail-under", "0").returncode == 0
+    assert autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam", "--fail-under", "0").returncode == 0
 
 
 def test_results_file_follows_gradescope_schema_with_bonus_out_of_max(tmp_path):
     results = tmp_path / "nested" / "results.json"
-    completed = autograder("grade", SOLUTIONS, "--results", results, "--format", "json")
+    completed = autograder("grade", SOLUTIONS, "--tasks", "grad_cam", "--results", results, "--format", "json")
     assert completed.returncode == 0, completed.stderr
     written = json.loads(results.read_text())
     assert json.loads(completed.stdout) == written
@@ -57,8 +57,8 @@ def test_results_file_follows_gradescope_schema_with_bonus_out_of_max(tmp_path):
 
 
 def test_text_and_markdown_reports_show_points_and_feedback():
-    text = autograder("grade", ASSIGNMENTS)
+    text = autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam")
     assert text.returncode == 0
     assert "Gesamt: 0/40 Punkte" in text.stdout and "noch nicht implementiert" in text.stdout
-    markdown = autograder("grade", ASSIGNMENTS, "--format", "markdown")
+    markdown = autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam", "--format", "markdown")
     assert markdown.stdout.startswith("| Aufgabe | Prüfung | Punkte | Rückmeldung |")

@@ -44,13 +44,14 @@ def test_same_submission_graded_twice_gives_identical_results(reference_grade, s
 
 
 def test_stored_expected_values_match_the_reference():
-    stored = expected.ExpectedValues(SUITES / "grad_cam")
-    arrays, meta = expected.compute(SUITES / "grad_cam", SOLUTIONS, FIXTURES)
-    assert meta == stored.meta
-    assert sorted(arrays) == sorted(stored.values)
-    for name, array in arrays.items():
-        assert array.dtype == stored[name].dtype and array.shape == stored[name].shape, name
-        np.testing.assert_allclose(array, stored[name], atol=1e-6, err_msg=name)
+    suite = SUITES / "grad_cam"
+    entries, meta = expected.compute(suite, SOLUTIONS, FIXTURES)
+    assert meta == expected.ExpectedValues(suite).meta
+    with np.load(suite / expected.VALUES_FILE) as stored:
+        assert sorted(entries) == sorted(stored.files)
+        for name, array in entries.items():
+            assert array.dtype == stored[name].dtype and array.shape == stored[name].shape, name
+            np.testing.assert_allclose(array, stored[name], atol=1e-6, err_msg=name)
 
 
 def test_every_check_names_its_task_and_function(reference_grade):

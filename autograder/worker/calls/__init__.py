@@ -87,6 +87,8 @@ def plain(value):
         return value
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: plain(item) for key, item in value.items()}
     return {"unsupported_type": type(value).__name__}
 
 
