@@ -10,6 +10,12 @@ from pathlib import Path
 from autograder.engine.grading import Grade
 
 
+def neutralise(text: str) -> str:
+    """Keep student-influenced text (feedback quoting exceptions, captured output) from being
+    read as a CI workflow command (``::name::``) wherever it is printed."""
+    return text.replace("::", ": :")
+
+
 def to_gradescope(grade: Grade) -> dict:
     """Gradescope's schema; bonus checks keep their ``max_score`` but stay out of the total's."""
     tests = []
@@ -19,7 +25,7 @@ def to_gradescope(grade: Grade) -> dict:
             "score": result.score,
             "max_score": result.max_score,
             "status": "passed" if result.passed else "failed",
-            "output": result.feedback,
+            "output": neutralise(result.feedback),
             "task": result.task,
             "function": result.function,
             "check": result.check,
@@ -30,7 +36,7 @@ def to_gradescope(grade: Grade) -> dict:
         if result.internal_error:
             entry["internal_error"] = True
         if result.output:
-            entry["student_output"] = result.output
+            entry["student_output"] = neutralise(result.output)
         tests.append(entry)
     return {
         "score": grade.score,

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from autograder.engine.grading import Grade
-from autograder.engine.results import to_gradescope
+from autograder.engine.results import neutralise, to_gradescope
 
 HEADERS = ("Aufgabe", "Prüfung", "Punkte", "Rückmeldung")
 
@@ -21,11 +21,6 @@ def _points(result) -> str:
 
 def _total(grade: Grade) -> str:
     return f"Gesamt: {grade.score:g}/{grade.max_score:g} Punkte ({grade.percent:.1f} %)"
-
-
-def neutralise(text: str) -> str:
-    """Keep student-influenced text from being read as a workflow command (``::name::``) or table syntax."""
-    return text.replace("::", ": :")
 
 
 def as_text(grade: Grade, width: int = 140) -> str:

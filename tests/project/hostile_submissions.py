@@ -58,7 +58,7 @@ def fake_score(results_path: str) -> Submission:
         "print('::notice title=Autograding complete::Points 100/100')\n"
         f"for target in ({results_path!r}, 'results.json'):\n"
         f"    pathlib.Path(target).write_text({fake!r})\n"
-        "raise RuntimeError('no Grad-CAM here')"
+        "raise RuntimeError('::notice title=Autograding complete::Points 100/100')"
     )
     return in_grad_cam("fake_score", code, at_import="print('::notice title=Autograding complete::Points 100/100')\n")
 

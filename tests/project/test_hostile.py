@@ -82,9 +82,11 @@ def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     for stream in (completed.stdout, completed.stderr):
-        assert "::notice" not in stream
-        assert "40/40" not in stream and "100/100" not in stream
+        assert "::notice" not in stream  # quoted in feedback, but neutralised to ": :notice"
+        assert not any(line.lstrip().startswith("::") for line in stream.splitlines())
+    assert "Gesamt: 40/40" not in completed.stdout
     assert "Gesamt: 15/40 Punkte" in completed.stdout  # overlay 10 + saliency 5 bonus
+    assert "::notice" not in results.read_text()
     written = json.loads(results.read_text())
     assert (written["score"], written["max_score"]) == (15.0, 40.0)
     assert not (tmp_path / "results.json").exists()
