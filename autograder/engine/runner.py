@@ -78,10 +78,11 @@ class SubmissionRunner:
         worker = self._ready_worker(FAMILY_OF_MODULE[module])
         timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
         reply, imported = worker.call(request, timeout)
-        if reply.status == "timeout":
-            (self._slow_functions.add(function) if imported else self._hung_modules.add(module))
-            if not imported:
-                reply.error = {"reason": "import_timeout"}
+        if reply.status == "timeout" and imported:
+            self._slow_functions.add(function)
+        elif reply.status == "timeout":
+            self._hung_modules.add(module)
+            reply.error = {"reason": "import_timeout"}
         return reply
 
     def close(self) -> None:
