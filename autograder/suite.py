@@ -49,10 +49,14 @@ def explain_reply(reply: Reply, function: str) -> str:
     if reply.status == "import_error":
         return (f"Das Modul konnte nicht importiert werden: {error.get('type')}: "
                 f"{_shorten(error.get('message', ''), 300)}\n{_shorten(error.get('traceback', ''))}")
+    if reply.status == "timeout" and error.get("during") == "import":
+        return (f"Schon der Import des Moduls hat das Zeitlimit von {reply.seconds:.0f} s überschritten "
+                "(Code auf Modulebene, der nicht endet?). Keine Funktion des Moduls konnte geprüft werden.")
     if reply.status == "timeout":
         return f"`{function}` hat das Zeitlimit von {reply.seconds:.0f} s überschritten (Endlosschleife?)."
-    if reply.status == "skipped" and error.get("reason") == "import_timeout":
-        return "Nicht geprüft: schon der Import des Moduls hat das Zeitlimit überschritten."
+    if reply.status == "crashed" and error.get("during") == "import":
+        return (f"Der Prozess ist schon beim Import des Moduls abgestürzt ({error.get('signal', 'unbekannt')}), "
+                "z. B. durch `os._exit` auf Modulebene. Keine Funktion des Moduls konnte geprüft werden.")
     if reply.status == "crashed":
         return (f"Der Prozess ist während `{function}` abgestürzt ({error.get('signal', 'unbekannt')}), "
                 "z. B. durch `os._exit`, einen Segfault oder zu viel Speicher.")

@@ -37,7 +37,9 @@ class SubmissionRunner:
         self.fixture_hashes = hash_tree(self.fixtures)
         self._workers: dict[str, Worker] = {}
         self._cache: dict[str, Reply] = {}
-        self._hung_modules: set[str] = set()
+        # A module whose import hung or crashed the worker fails the same way every time:
+        # its later calls reuse that reply instead of paying a restart each.
+        self._failed_imports: dict[str, Reply] = {}
         self._slow_functions: set[str] = set()
         self.import_seconds: dict[str, float] = {}
 
@@ -73,16 +75,16 @@ class SubmissionRunner:
 
     def _call(self, request: dict) -> Reply:
         module, function = request["module"], request["function"]
-        if module in self._hung_modules:
-            return Reply("skipped", error={"reason": "import_timeout"})
+        if module in self._failed_imports:
+            return self._failed_imports[module]
         worker = self._ready_worker(FAMILY_OF_MODULE[module])
         timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
         reply, imported = worker.call(request, timeout)
-        if reply.status == "timeout" and imported:
-            self._slow_functions.add(function)
+        if not imported and reply.status in ("timeout", "crashed"):
+            reply.error = {**reply.error, "during": "import"}
+            self._failed_imports[module] = reply
         elif reply.status == "timeout":
-            self._hung_modules.add(module)
-            reply.error = {"reason": "import_timeout"}
+            self._slow_functions.add(function)
         return reply
 
     def close(self) -> None:

@@ -49,7 +49,7 @@ class Limits:
 @dataclass
 class Reply:
     """What the trusted side knows about one call. ``status`` is one of ``ok``, ``raised``,
-    ``import_error``, ``timeout``, ``crashed``, ``skipped``, ``harness_error``, ``protocol_error``."""
+    ``import_error``, ``timeout``, ``crashed``, ``fixture_tampered``, ``harness_error``, ``protocol_error``."""
 
     status: str
     value: object = None

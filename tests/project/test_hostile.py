@@ -14,7 +14,7 @@ import pytest
 from autograder.engine.grading import FIXTURES
 from autograder.engine.runner import hash_tree
 from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
-from tests.project.editing import build
+from tests.project.editing import Submission, build
 from tests.project.hostile_submissions import (
     FLOODS_STDOUT,
     GARBAGE_TWIN,
@@ -56,6 +56,19 @@ def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile,
     assert passed(result) == twin_passed
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
     assert FEEDBACK[hostile.name] in feedback, feedback
+
+
+@pytest.mark.parametrize("code, phrase", [
+    ("raise RuntimeError('kaputt')", "nicht importiert"),
+    ("import sys\nsys.exit(1)", "SystemExit"),
+    ("import os\nos._exit(1)", "beim Import des Moduls abgestürzt"),
+    ("while True:\n    pass", "Import des Moduls hat das Zeitlimit"),
+], ids=["raises", "sys_exit", "os_exit", "hangs"])
+def test_a_module_that_cannot_be_imported_fails_all_its_checks_quickly(code, phrase, tmp_path):
+    started = time.monotonic()
+    result = grade_edited(Submission("broken_import", "grad_cam", (), at_import=code), tmp_path, FAST_LIMITS)
+    assert time.monotonic() - started < 60
+    assert all(not r.passed and phrase in r.feedback for r in result.results), {r.feedback for r in result.results}
 
 
 def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path):
