@@ -71,7 +71,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     tasks = validate(submission, tasks, suites)
     started = time.perf_counter()
     become_subreaper()
-    runner = SubmissionRunner(submission, fixtures, limits)
+    runner = SubmissionRunner(submission, fixtures, limits, hide=(suites, REPO / "solutions"))
     plugin = GradingPlugin(runner, progress)
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]

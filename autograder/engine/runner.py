@@ -27,14 +27,21 @@ def hash_tree(root: Path) -> dict[str, str]:
 class SubmissionRunner:
     """Run contract functions of one submission; every distinct request runs once."""
 
-    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None) -> None:
-        self.submission = Path(submission).resolve()
+    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None,
+                 hide: tuple[Path, ...] = ()) -> None:
+        """``hide``: directories workers must not see (hidden suites, solutions, original fixtures)."""
         self.limits = limits or Limits()
-        # Workers read a private copy, so nothing a submission writes reaches the project's fixtures.
-        self._fixture_dir = tempfile.TemporaryDirectory(prefix="xai-lab-fixtures-")
-        self.fixtures = Path(self._fixture_dir.name) / "fixtures"
+        self.hide = tuple(hide) + (Path(fixtures).resolve(),)
+        # Workers read private copies: nothing a submission writes reaches the project's
+        # fixtures or the submitted repository.
+        self._workspace = tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
+        workspace = Path(self._workspace.name)
+        self.fixtures = workspace / "fixtures"
         shutil.copytree(fixtures, self.fixtures, ignore=shutil.ignore_patterns("__pycache__"))
         self.fixture_hashes = hash_tree(self.fixtures)
+        self.submission = workspace / "submission"
+        shutil.copytree(Path(submission) / "xai_lab", self.submission / "xai_lab",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         self._workers: dict[str, Worker] = {}
         self._cache: dict[str, Reply] = {}
         # A module whose import hung or crashed the worker fails the same way every time:
@@ -47,15 +54,17 @@ class SubmissionRunner:
         """Start the workers these modules need, so their imports overlap."""
         for family in sorted({FAMILY_OF_MODULE[module] for module in modules}):
             if family not in self._workers:
-                self._workers[family] = Worker(family, self.submission, self.fixtures, self.fixture_hashes,
-                                               self.limits)
+                self._workers[family] = self._new_worker(family)
+
+    def _new_worker(self, family: str) -> Worker:
+        return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits, self.hide)
 
     def _ready_worker(self, family: str) -> Worker:
         worker = self._workers.get(family)
         if worker is None or not worker.alive:
             if worker is not None:
                 worker.kill()
-            worker = Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits)
+            worker = self._new_worker(family)
             self._workers[family] = worker
         if worker.import_seconds is None:
             try:
@@ -92,7 +101,7 @@ class SubmissionRunner:
             worker.kill()
         self._workers.clear()
         kill_descendants()
-        self._fixture_dir.cleanup()
+        self._workspace.cleanup()
 
     def __enter__(self) -> "SubmissionRunner":
         return self

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autograder import protocol
 from autograder.engine.processes import kill_group, limit_worker_resources
+from autograder.engine.sandbox import namespace_prefix
 
 ENGINE_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = (
@@ -98,19 +99,22 @@ class _Deadline(Exception):
 class Worker:
     """One worker process of one framework family for one submission."""
 
-    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits) -> None:
+    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits,
+                 hide: tuple[Path, ...] = ()) -> None:
         self.family, self.limits = family, limits
         self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
-                  "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write}
+                  "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
+                  "hide": [str(path) for path in hide]}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                    PYTHONDONTWRITEBYTECODE="1")
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ENGINE_ROOT)), json.dumps(config)],
+            [*namespace_prefix(), sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ENGINE_ROOT)),
+             json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(request_read, reply_write), cwd=self.home.name, env=env,
             start_new_session=True, preexec_fn=lambda: limit_worker_resources(limits.memory),
@@ -125,6 +129,7 @@ class Worker:
         if message.get("kind") != "ready":
             raise protocol.ProtocolError("worker did not report ready")
         self.import_seconds = float(message.get("import_seconds", 0.0))
+        self.hidden = list(message.get("hidden", []))
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
         chunks, remaining = [], size

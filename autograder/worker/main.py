@@ -17,6 +17,7 @@ import traceback
 from autograder.protocol import read_message, write_message
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
+from autograder.worker.isolation import hide
 
 PRELOAD = {
     "torch": ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"),
@@ -39,11 +40,12 @@ def _preload(family: str) -> float:
 def main() -> None:
     config = json.loads(sys.argv[1])
     request_fd, reply_fd = config["request_fd"], config["reply_fd"]
+    hidden = hide(config.get("hide", []))
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
     sys.path.append(config["submission"])
     store = FixtureStore(config["fixtures"], config["fixture_hashes"])
-    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds})
+    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "hidden": hidden})
     while True:
         try:
             request = read_message(request_fd)

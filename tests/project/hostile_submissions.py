@@ -63,17 +63,16 @@ def fake_score(results_path: str) -> Submission:
     return in_grad_cam("fake_score", code, at_import="print('::notice title=Autograding complete::Points 100/100')\n")
 
 
-def leaves_processes(pid_dir: str) -> Submission:
-    """Starts a detached child and a double-forked daemon in a new session; both record their pid."""
+def leaves_processes(seconds: str) -> Submission:
+    """Starts a detached ``sleep SECONDS`` and a double-forked daemon in a new session that
+    becomes ``sleep SECONDS``; the unusual duration lets a test find them by command line."""
     code = (
-        "import os, subprocess, sys, time\n"
-        f"child = subprocess.Popen(['sleep', '600'], start_new_session=True)\n"
-        f"open(os.path.join({pid_dir!r}, 'child'), 'w').write(str(child.pid))\n"
+        "import os, subprocess, time\n"
+        f"subprocess.Popen(['sleep', {seconds!r}], start_new_session=True)\n"
         "if os.fork() == 0:\n"
         "    os.setsid()\n"
         "    if os.fork() == 0:\n"
-        f"        open(os.path.join({pid_dir!r}, 'daemon'), 'w').write(str(os.getpid()))\n"
-        "        time.sleep(600)\n"
+        f"        os.execvp('sleep', ['sleep', {seconds!r}])\n"
         "    os._exit(0)\n"
         "time.sleep(0.5)"
     )
@@ -87,3 +86,12 @@ TAMPERS_WITH_FIXTURES = Submission("tampers_with_fixtures", "grad_cam", (), at_i
     "_fixtures = pathlib.Path(json.loads(sys.argv[1])['fixtures'])\n"
     "(_fixtures / 'grad_cam' / 'tiny_cnn.pt').write_bytes(b'garbage')\n"
 ))
+
+# Reads the stored reference results through the engine's own path and returns them.
+READS_EXPECTED = in_grad_cam("reads_expected", (
+    "import pathlib, sys\n"
+    "stored = pathlib.Path(sys.path[0]) / 'tests' / 'hidden' / 'grad_cam' / 'expected.npz'\n"
+    "return np.load(stored)['cam_default']"
+))
+# Kills its parent: outside a PID namespace that is the grader itself.
+KILLS_PARENT = in_grad_cam("kills_parent", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
