@@ -15,7 +15,14 @@ stamp=.venv/.xai-lab-installed
 wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "installing xai-lab and its dependencies into .venv (a few minutes the first time)" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  # Dependencies only: the engine runs from this checkout (`python -m autograder` in the
+  # repository root), never from an installed copy that could shadow a student release.
+  .venv/bin/python - > .venv/requirements.txt <<'PY'
+import tomllib
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(project["dependencies"] + project["optional-dependencies"]["test"]))
+PY
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r .venv/requirements.txt
   echo "$wanted" > "$stamp"
 fi
 

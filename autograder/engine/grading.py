@@ -50,6 +50,8 @@ class Grade:
     results: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     import_seconds: dict = field(default_factory=dict)
+    # Protected files changed since the release (see autograder.engine.manifest); never affects points.
+    tampered: list = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -71,7 +73,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     tasks = validate(submission, tasks, suites)
     started = time.perf_counter()
     become_subreaper()
-    runner = SubmissionRunner(submission, fixtures, limits, hide=(suites, REPO / "solutions"))
+    runner = SubmissionRunner(submission, fixtures, limits, hide=(suites, REPO / "tests", REPO / "solutions"))
     plugin = GradingPlugin(runner, progress)
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]

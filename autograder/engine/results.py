@@ -45,6 +45,7 @@ def to_gradescope(grade: Grade) -> dict:
         "tests": tests,
         "execution_time": grade.seconds,
         "tasks": grade.tasks,
+        "tamper_report": grade.tampered,
     }
 
 

@@ -23,6 +23,14 @@ def _total(grade: Grade) -> str:
     return f"Gesamt: {grade.score:g}/{grade.max_score:g} Punkte ({grade.percent:.1f} %)"
 
 
+def tamper_lines(grade: Grade) -> list[str]:
+    if not grade.tampered:
+        return []
+    return (["Geschützte Dateien, die seit der Ausgabe geändert wurden (die Punkte bleiben davon unberührt; "
+             "die Lehrperson sieht diese Liste):"]
+            + [f"- {entry['path']}: {entry['change']}" for entry in grade.tampered])
+
+
 def as_text(grade: Grade, width: int = 140) -> str:
     table = Table(*HEADERS, title="xai-lab Bewertung", show_lines=True)
     for result in grade.results:
@@ -33,6 +41,8 @@ def as_text(grade: Grade, width: int = 140) -> str:
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
     console.print(table)
     console.print(_total(grade))
+    for line in tamper_lines(grade):
+        console.print(neutralise(line), markup=False)
     return buffer.getvalue()
 
 
@@ -45,7 +55,8 @@ def as_markdown(grade: Grade) -> str:
         mark = "✅" if result.passed else "❌"
         lines.append(f"| {result.task} / `{result.function}` | {mark} {cell(result.title)} | {_points(result)} "
                      f"| {cell(result.feedback)} |")
-    return "\n".join(lines) + f"\n\n**{_total(grade)}**\n"
+    tamper = "\n".join(cell(line) for line in tamper_lines(grade))
+    return "\n".join(lines) + f"\n\n**{_total(grade)}**\n" + (f"\n{tamper}\n" if tamper else "")
 
 
 def as_json(grade: Grade) -> str:

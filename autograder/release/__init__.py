@@ -1,0 +1,78 @@
+"""``python -m autograder release OUT_DIR``: build the student template repository.
+
+The release holds the stubs, the German sheet as README, the public checks, the
+fixtures, the engine students need for ``python -m autograder check``, CPU
+requirements and the Classroom workflow, plus a manifest of the protected files.
+It never holds ``solutions/``, ``tests/hidden/`` or stored reference results; a
+project test scans every release for them. ``--hidden-bundle DIR`` writes what the
+instructor's private repository holds: the hidden suites and the release manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+from autograder.engine import manifest
+from autograder.engine.grading import REPO
+
+TEMPLATE = Path(__file__).resolve().parent / "template"
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("release", help="build the student template repository")
+    parser.add_argument("out", type=Path, help="directory to create (must not exist or be empty)")
+    parser.add_argument("--hidden-bundle", type=Path, help="also write the private hidden-suite bundle here")
+    parser.set_defaults(run=run)
+
+
+def requirements() -> str:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    lines = ["# Runtime requirements of the grader and the assignment (CPU). torch and torchvision",
+             "# come from PyTorch's CPU index first: see .github/scripts/install.sh."]
+    return "\n".join(lines + project["dependencies"]) + "\n"
+
+
+def build_release(out: Path) -> Path:
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} exists and is not empty")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "assignments" / "xai_lab", out / "xai_lab", ignore=IGNORE)
+    shutil.copy2(REPO / "assignments" / "README.md", out / "README.md")
+    if (REPO / "assignments" / "figures").is_dir():
+        shutil.copytree(REPO / "assignments" / "figures", out / "figures")
+    # The engine without the instructor-only commands and the release template itself.
+    shutil.copytree(REPO / "autograder", out / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected"))
+    shutil.copytree(REPO / "tests" / "public", out / "tests" / "public", ignore=IGNORE)
+    shutil.copytree(REPO / "fixtures", out / "fixtures", ignore=IGNORE)
+    shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)
+    (out / "requirements.txt").write_text(requirements())
+    manifest.write_manifest(out)
+    return out
+
+
+def build_hidden_bundle(release: Path, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "tests" / "hidden", out / "tests" / "hidden", ignore=IGNORE, dirs_exist_ok=True)
+    shutil.copy2(release / manifest.MANIFEST_NAME, out / "release-manifest.json")
+    (out / "README.md").write_text(
+        "# xai-lab hidden checks (private)\n\nFetched by the student workflow into `.hidden-suites/`; "
+        "`release-manifest.json` is the manifest of the release the students got.\n")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        release = build_release(args.out)
+    except FileExistsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the student release to {release}")
+    if args.hidden_bundle:
+        print(f"wrote the hidden-suite bundle to {build_hidden_bundle(release, args.hidden_bundle)}")
+    return 0

@@ -1,0 +1,68 @@
+"""Find what must never reach students in a release: reference code, hidden checks, stored results."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from pathlib import Path
+
+from autograder.engine.expected import META_FILE, VALUES_FILE
+from tests.project.editing import REPO
+
+MIN_STATEMENT_CHARS = 30  # shorter statements ("return cam") can coincide by chance
+STORED_NAMES = (VALUES_FILE, META_FILE)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _function_statements(tree: ast.AST) -> set[str]:
+    statements = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            for statement in body:
+                for inner in ast.walk(statement):
+                    if isinstance(inner, ast.stmt):
+                        text = _normal(ast.unparse(inner))
+                        if len(text) >= MIN_STATEMENT_CHARS and not text.startswith("raise NotImplementedError"):
+                            statements.add(text)
+    return statements
+
+
+def secrets() -> dict[str, set[str]]:
+    solution_statements = set()
+    for path in (REPO / "solutions").rglob("*.py"):
+        solution_statements |= _function_statements(ast.parse(path.read_text()))
+    hidden = REPO / "tests" / "hidden"
+    check_names = {node.name for path in hidden.rglob("test_*.py") for node in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    stored = {hashlib.sha256(p.read_bytes()).hexdigest() for name in STORED_NAMES for p in hidden.rglob(name)}
+    return {"solution": solution_statements, "check": check_names, "stored": stored}
+
+
+def leaks(release: Path) -> list[str]:
+    """Every place in ``release`` that holds reference code, a hidden check's name or stored results."""
+    found = []
+    known = secrets()
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        relative = path.relative_to(release).as_posix()
+        data = path.read_bytes()
+        if path.name in STORED_NAMES or hashlib.sha256(data).hexdigest() in known["stored"]:
+            found.append(f"{relative}: stored reference results")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        found += [f"{relative}: hidden check {name}" for name in known["check"] if name in text]
+        if path.suffix == ".py":
+            try:
+                statements = _function_statements(ast.parse(text))
+            except SyntaxError:
+                statements = set()
+        else:
+            statements = {s for s in known["solution"] if s in _normal(text)}
+        found += [f"{relative}: reference code `{s[:60]}`" for s in sorted(statements & known["solution"])]
+    return found

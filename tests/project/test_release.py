@@ -1,0 +1,90 @@
+"""The student release: complete, runnable offline, leak-free, with a manifest and a tamper report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder.engine import manifest
+from autograder.release import build_hidden_bundle, build_release
+from tests.project.editing import REPO, SOLUTIONS
+from tests.project.release_scan import leaks
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    return build_release(tmp_path_factory.mktemp("release") / "student-repo")
+
+
+def run_autograder(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_release_holds_what_students_need(release):
+    for relative in ("README.md", "xai_lab/grad_cam.py", "tests/public/pytest.ini", "fixtures/grad_cam/tiny_cnn.pt",
+                     "autograder/check/__init__.py", "requirements.txt", ".github/workflows/classroom.yml",
+                     manifest.MANIFEST_NAME):
+        assert (release / relative).is_file(), relative
+    assert (release / "README.md").read_text() == (REPO / "assignments" / "README.md").read_text()
+    assert not (release / "solutions").exists() and not (release / "tests" / "hidden").exists()
+
+
+def test_release_leaks_no_reference_code_hidden_check_or_stored_result(release):
+    assert leaks(release) == []
+
+
+def test_leak_scan_finds_planted_leaks(release, tmp_path):
+    leaky = tmp_path / "leaky"
+    shutil.copytree(release, leaky)
+    shutil.copy2(SOLUTIONS / "xai_lab" / "grad_cam.py", leaky / "xai_lab" / "helpers.py")
+    shutil.copy2(REPO / "tests" / "hidden" / "grad_cam" / "expected.npz", leaky / "fixtures" / "data.npz")
+    (leaky / "notes.md").write_text("see test_grad_cam_relu\n")
+    found = "\n".join(leaks(leaky))
+    assert "xai_lab/helpers.py: reference code" in found
+    assert "fixtures/data.npz: stored reference results" in found
+    assert "notes.md: hidden check test_grad_cam_relu" in found
+
+
+def test_manifest_hashes_every_protected_file(release):
+    written = json.loads((release / manifest.MANIFEST_NAME).read_text())
+    assert written == manifest.build_manifest(release)
+    assert ".github/workflows/classroom.yml" in written and "autograder/suite.py" in written
+    assert not any(path.startswith("xai_lab/") for path in written)
+
+
+def test_public_checks_run_offline_in_the_release(release):
+    completed = run_autograder("check", cwd=release)
+    assert completed.returncode == 0, completed.stderr
+    assert "öffentliche Checks bestanden" in completed.stdout and "versteckten Checks" in completed.stdout
+    assert "noch nicht implementiert" in completed.stdout
+
+
+def test_tamper_report_lists_changed_protected_files_without_changing_points(release, tmp_path):
+    repo = tmp_path / "student"
+    shutil.copytree(release, repo)
+    shutil.rmtree(repo / "xai_lab")
+    shutil.copytree(SOLUTIONS / "xai_lab", repo / "xai_lab")
+    bundle = build_hidden_bundle(release, tmp_path / "bundle")
+    args = ("grade", ".", "--tasks", "grad_cam", "--suites", bundle / "tests" / "hidden",
+            "--manifest", bundle / "release-manifest.json", "--format", "json")
+    clean = json.loads(run_autograder(*args, cwd=repo).stdout)
+    assert clean["tamper_report"] == []
+    with (repo / ".github" / "workflows" / "classroom.yml").open("a") as workflow:
+        workflow.write("# changed by a student\n")
+    (repo / "fixtures" / "README.md").unlink()
+    (repo / "tests" / "public" / "grad_cam" / "extra.py").write_text("x = 1\n")
+    tampered = run_autograder(*args, cwd=repo)
+    report = json.loads(tampered.stdout)
+    assert report["tamper_report"] == [
+        {"path": ".github/workflows/classroom.yml", "change": "verändert"},
+        {"path": "fixtures/README.md", "change": "entfernt"},
+        {"path": "tests/public/grad_cam/extra.py", "change": "hinzugefügt"},
+    ]
+    assert (report["score"], report["max_score"]) == (clean["score"], clean["max_score"])
+    markdown = run_autograder(*args[:-1], "markdown", cwd=repo).stdout
+    assert "classroom.yml: verändert" in markdown
