@@ -15,7 +15,7 @@ import pytest
 from autograder.engine.grading import FIXTURES
 from autograder.engine.runner import hash_tree
 from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
-from tests.project.editing import Submission, build
+from tests.project.editing import REPO, Submission, build
 from tests.project.hostile_submissions import (
     FLOODS_STDOUT,
     GARBAGE_TWIN,
@@ -97,7 +97,7 @@ def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(submission), "--tasks", "grad_cam",
          "--results", str(results), "--format", "markdown"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        capture_output=True, text=True, cwd=REPO, timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     for stream in (completed.stdout, completed.stderr):
@@ -130,3 +130,14 @@ def test_tampering_with_fixtures_hurts_only_the_tamperer(tmp_path):
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
     assert not by_check(result)["test_grad_cam_output_format"].passed
     assert "verändert" in feedback
+
+
+def test_fake_classroom_notice_does_not_reach_the_github_log(tmp_path):
+    submission = build(fake_score(str(tmp_path / "ignored.json")), tmp_path / "sub")
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(submission), "--tasks", "grad_cam", "--format", "github"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    notices = [line for line in completed.stdout.splitlines() if line.startswith("::notice title=Autograding complete")]
+    assert notices == ["::notice title=Autograding complete::Points 15/40"]
+    assert not any(line.startswith("::") and "Points 100/100" in line for line in completed.stdout.splitlines())
