@@ -38,7 +38,7 @@ FEEDBACK = {
     "ignores_sigterm_and_hangs": "Zeitlimit",
     "memory_hog": "MemoryError",
     "reads_expected": "FileNotFoundError",  # the hidden suites are not visible to workers
-    "kills_parent": "abgestürzt",  # in its PID namespace the parent is nobody: it kills only itself
+    "kills_parent": ("abgestürzt", "still alive"),  # see KILLS_PARENT: either outcome earns nothing
 }
 
 
@@ -61,7 +61,8 @@ def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile,
     assert time.monotonic() - started < 240
     assert passed(result) == twin_passed
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
-    assert FEEDBACK[hostile.name] in feedback, feedback
+    expected = FEEDBACK[hostile.name]
+    assert any(phrase in feedback for phrase in ((expected,) if isinstance(expected, str) else expected)), feedback
 
 
 @pytest.mark.parametrize("code, phrase", [
