@@ -11,7 +11,9 @@ import base64
 import io
 import json
 import os
+import select
 import struct
+import time
 
 import numpy as np
 
@@ -77,9 +79,14 @@ def write_message(fd: int, message: dict) -> None:
         data = data[written:]
 
 
-def read_exactly(fd: int, size: int) -> bytes:
+def read_exactly(fd: int, size: int, deadline: float | None = None) -> bytes:
+    """``size`` bytes from ``fd``; ``TimeoutError`` once ``time.monotonic()`` passes ``deadline``."""
     chunks, remaining = [], size
     while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError("no message before the deadline")
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise EOFError("channel closed")
@@ -88,8 +95,8 @@ def read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_message(fd: int) -> dict:
-    (size,) = _HEADER.unpack(read_exactly(fd, _HEADER.size))
+def read_message(fd: int, deadline: float | None = None) -> dict:
+    (size,) = _HEADER.unpack(read_exactly(fd, _HEADER.size, deadline))
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"announced message of {size} bytes exceeds the cap")
-    return decode(read_exactly(fd, size))
+    return decode(read_exactly(fd, size, deadline))

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -32,6 +30,11 @@ BOOTSTRAP = (
 )
 # Variables a worker may see: nothing else of the caller's environment (tokens, CI
 # secrets) reaches submission code.
+# Families whose worker forks a fresh child per call (see autograder/worker/forking.py).
+# TensorFlow starts threads at import, and forking a threaded process can deadlock.
+FORKING_FAMILIES = frozenset({"torch", "sklearn", "clip"})
+FORK_MARGIN = 10.0
+
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
               "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
 
@@ -92,22 +95,19 @@ class _OutputDrain(threading.Thread):
         return text
 
 
-class _Deadline(Exception):
-    pass
-
-
 class Worker:
     """One worker process of one framework family for one submission."""
 
     def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits,
                  hide: tuple[Path, ...] = ()) -> None:
         self.family, self.limits = family, limits
+        self.forking = family in FORKING_FAMILIES
         self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
                   "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
-                  "hide": [str(path) for path in hide]}
+                  "hide": [str(path) for path in hide], "fork": self.forking}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
@@ -131,40 +131,25 @@ class Worker:
         self.import_seconds = float(message.get("import_seconds", 0.0))
         self.hidden = list(message.get("hidden", []))
 
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.reply_read], [], [], left)[0]:
-                raise _Deadline()
-            chunk = os.read(self.reply_read, min(remaining, 1 << 20))
-            if not chunk:
-                raise EOFError()
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
-
     def _read(self, deadline: float) -> dict:
-        (size,) = struct.unpack(">Q", self._read_exactly(8, deadline))
-        if size > protocol.MAX_MESSAGE_BYTES:
-            raise protocol.ProtocolError("oversized reply")
-        return protocol.decode(self._read_exactly(size, deadline))
+        return protocol.read_message(self.reply_read, deadline)
 
     def call(self, request: dict, timeout: float) -> tuple[Reply, bool]:
         """Run one request; return the reply and whether the submission module was imported."""
         imported = False
         self.drain.take()  # output before this call belongs to no check
         started = time.monotonic()
-        deadline = started + timeout
+        # A forking worker enforces the limit itself and survives; ours is the backstop.
+        deadline = started + timeout + (FORK_MARGIN if self.forking else 0.0)
         try:
-            protocol.write_message(self.request_write, request)
+            protocol.write_message(self.request_write, {**request, "timeout": timeout})
             while True:
                 message = self._read(deadline)
                 if message.get("kind") == "imported":
                     imported = True
                     continue
                 break
-        except _Deadline:
+        except TimeoutError:
             self.kill()
             return Reply("timeout", seconds=timeout, output=self._output()), imported
         except (EOFError, BrokenPipeError, OSError):
@@ -184,7 +169,7 @@ class Worker:
             output=self._output(),
             seconds=time.monotonic() - started,
         )
-        return reply, True
+        return reply, imported
 
     def _output(self) -> str:
         time.sleep(0)  # let the drain thread catch up with what is already in the pipe

@@ -17,6 +17,7 @@ import traceback
 from autograder.protocol import read_message, write_message
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
+from autograder.worker.forking import serve_one
 from autograder.worker.isolation import hide
 
 PRELOAD = {
@@ -51,6 +52,10 @@ def main() -> None:
             request = read_message(request_fd)
         except EOFError:
             return
+        if config.get("fork"):
+            serve_one(request, reply_fd, (request_fd, reply_fd),
+                      lambda req, on_imported: calls.handle(req, store, on_imported))
+            continue
         try:
             reply = calls.handle(request, store, lambda: write_message(reply_fd, {"kind": "imported"}))
         except BaseException as error:  # the harness itself failed: report, keep serving
