@@ -99,3 +99,17 @@ READS_EXPECTED = in_grad_cam("reads_expected", (
 KILLS_PARENT = in_grad_cam("kills_parent", (
     "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nraise RuntimeError('still alive')"
 ))
+
+# Computes the correct map, then poisons the model and the input it was given. With fresh
+# fixtures per call, only the check on side effects may notice.
+POISONS_ITS_INPUTS = Submission("poisons_its_inputs", "grad_cam", (Edit(
+    "grad_cam",
+    "return _min_max(cam[0, 0]).cpu().numpy().astype(np.float32)",
+    "result = _min_max(cam[0, 0]).cpu().numpy().astype(np.float32)\n"
+    "    model.train()\n"
+    "    with torch.no_grad():\n"
+    "        for parameter in model.parameters():\n"
+    "            parameter.mul_(-1.0)\n"
+    "        input_tensor.mul_(0.0)\n"
+    "    return result",
+),))

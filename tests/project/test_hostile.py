@@ -22,6 +22,7 @@ from tests.project.hostile_submissions import (
     HOSTILE,
     KILLS_PARENT,
     PATCHES_LIBRARIES,
+    POISONS_ITS_INPUTS,
     RAISING_TWIN,
     READS_EXPECTED,
     TAMPERS_WITH_FIXTURES,
@@ -143,3 +144,10 @@ def test_fake_classroom_notice_does_not_reach_the_github_log(tmp_path):
     assert notices == ["::notice title=Autograding complete::Points 15/40"]
     every_notice = [line for line in completed.stdout.splitlines() if line.startswith("::notice")]
     assert every_notice == notices + ['::notice title=Autograding report::{"totalPoints": 15, "maxPoints": 40}']
+
+
+def test_a_call_that_poisons_its_fixtures_does_not_change_what_later_calls_see(tmp_path, reference_grade):
+    result = grade_edited(POISONS_ITS_INPUTS, tmp_path)
+    lost = {r.check for r in result.results if not r.passed}
+    assert lost == {"test_grad_cam_model_and_input_unchanged"}
+    assert result.score == reference_grade.score - by_check(reference_grade)["test_grad_cam_model_and_input_unchanged"].max_score
