@@ -7,6 +7,7 @@ import json
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from autograder.engine.grading import Grade
 from autograder.engine.results import neutralise, to_gradescope
@@ -35,14 +36,15 @@ def as_text(grade: Grade, width: int = 140) -> str:
     table = Table(*HEADERS, title="xai-lab Bewertung", show_lines=True)
     for result in grade.results:
         mark = "✔" if result.passed else "✘"
-        table.add_row(f"{result.task}\n{result.function}", f"{mark} {result.title}", _points(result),
-                      neutralise(result.feedback))
+        # Text, not markup strings: feedback quotes student exceptions, "[/x]" must print as is.
+        table.add_row(Text(f"{result.task}\n{result.function}"), Text(f"{mark} {result.title}"),
+                      Text(_points(result)), Text(neutralise(result.feedback)))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
     console.print(table)
-    console.print(_total(grade))
+    console.print(Text(_total(grade)))
     for line in tamper_lines(grade):
-        console.print(neutralise(line), markup=False)
+        console.print(Text(neutralise(line)))
     return buffer.getvalue()
 
 

@@ -62,3 +62,14 @@ def test_text_and_markdown_reports_show_points_and_feedback():
     assert "Gesamt: 0/40 Punkte" in text.stdout and "noch nicht implementiert" in text.stdout
     markdown = autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam", "--format", "markdown")
     assert markdown.stdout.startswith("| Aufgabe | Prüfung | Punkte | Rückmeldung |")
+
+
+def test_text_report_prints_brackets_in_feedback_verbatim():
+    from autograder.engine.grading import Grade
+    from autograder.engine.plugin import CheckResult
+    from autograder.grade.report import as_text
+
+    feedback = "RuntimeError: average[i, j] kaputt [/x] [bold]"
+    result = CheckResult("pdp", "partial_dependence_2d", "test_x", "Titel [i, j]", 1.0, 0.0, False, feedback)
+    text = as_text(Grade("sub", ["pdp"], [result]), width=400)
+    assert "average[i, j] kaputt [/x] [bold]" in text and "Titel [i, j]" in text
