@@ -1,0 +1,32 @@
+"""Every contract mistake of ``pdp.py`` loses points in the check that targets it and is
+named in the feedback; every allowed variation earns full points."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.engine.grading import grade
+from tests.project.conftest import by_check
+from tests.project.editing import build
+from tests.project.pdp_submissions import PDP_MUTANTS, PDP_VARIANTS
+
+
+def grade_pdp(submission, root):
+    return grade(build(submission, root), ["pdp"])
+
+
+@pytest.mark.parametrize("mutant", PDP_MUTANTS, ids=[m.name for m in PDP_MUTANTS])
+def test_mutant_loses_points_in_its_target_check(mutant, tmp_path):
+    checks = by_check(grade_pdp(mutant, tmp_path))
+    for target in mutant.targets:
+        assert not checks[target].passed, f"{mutant.name} passed {target}"
+        assert not checks[target].internal_error
+    feedback = " ".join(checks[target].feedback for target in mutant.targets)
+    assert mutant.feedback.lower() in feedback.lower(), feedback
+
+
+@pytest.mark.parametrize("variant", PDP_VARIANTS, ids=[v.name for v in PDP_VARIANTS])
+def test_allowed_variation_earns_full_points(variant, tmp_path):
+    result = grade_pdp(variant, tmp_path)
+    failed = {r.check: r.feedback for r in result.results if not r.passed}
+    assert failed == {}

@@ -1,0 +1,113 @@
+"""The reference ``pdp.py`` equals scikit-learn's brute-force partial dependence within 1e-8
+on the Boston fixture models, needs few ``predict`` calls, and leaves ``X`` alone."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.inspection import partial_dependence
+
+from autograder.engine.grading import FIXTURES
+from tests.project.editing import SOLUTIONS
+
+PDP = FIXTURES / "pdp"
+TOLERANCE = 1e-8  # the hidden checks' tolerance; measured differences are below 2e-14
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def boston():
+    return _load(PDP / "boston.py", "_pdp_boston")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return _load(SOLUTIONS / "xai_lab" / "pdp.py", "_pdp_reference")
+
+
+def _sklearn(model, X, features, **kwargs):
+    result = partial_dependence(model, X, features, method="brute", kind="average", **kwargs)
+    return [*result["grid_values"], result["average"][0]]
+
+
+@pytest.mark.parametrize("model_name", ["linear", "interaction", "forest", "boosting"])
+@pytest.mark.parametrize("feature, kwargs", [("LSTAT", {}), ("RM", {"percentiles": (0.1, 0.9)}),
+                                             ("RAD", {"grid_resolution": 20}), ("LSTAT", {"grid_resolution": 200})])
+def test_1d_equals_sklearn_brute_force(boston, reference, model_name, feature, kwargs):
+    model = boston.load_model(PDP / f"{model_name}.joblib")
+    X = boston.check_rows()
+    ours = reference.partial_dependence_1d(model, X, feature, **kwargs)
+    theirs = _sklearn(model, X, [feature], **{"grid_resolution": 50, **kwargs})
+    for mine, expected in zip(ours, theirs):
+        assert mine.shape == expected.shape
+        np.testing.assert_allclose(mine, expected, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("model_name", ["linear", "interaction", "forest", "boosting"])
+def test_2d_equals_sklearn_brute_force_on_frames_and_arrays(boston, reference, model_name):
+    X = boston.check_rows()
+    theirs = _sklearn(boston.load_model(PDP / f"{model_name}.joblib"), X, ["RM", "LSTAT"], grid_resolution=15)
+    for data, features, as_array in ((X, ["RM", "LSTAT"], False), (X.to_numpy(), [5, 11], True)):
+        model = boston.load_model(PDP / f"{model_name}.joblib", as_array=as_array)
+        ours = reference.partial_dependence_2d(model, data, features, grid_resolution=15)
+        for mine, expected in zip(ours, theirs):
+            assert mine.shape == expected.shape
+            np.testing.assert_allclose(mine, expected, rtol=0, atol=TOLERANCE)
+
+
+class CountingModel:
+    """A model that records how many rows each ``predict`` call gets."""
+
+    def __init__(self, model):
+        self.model, self.rows = model, []
+
+    def predict(self, X):
+        self.rows.append(len(X))
+        return self.model.predict(X)
+
+
+def test_default_2d_grid_needs_few_bounded_predict_calls(boston, reference):
+    X = boston.check_rows()
+    model = CountingModel(boston.load_model(PDP / "forest.joblib"))
+    reference.partial_dependence_2d(model, X, ["RM", "LSTAT"])
+    points_per_call = reference.MAX_ROWS_PER_PREDICT // len(X)
+    assert len(model.rows) == math.ceil(50 * 50 / points_per_call) == 2
+    assert max(model.rows) <= reference.MAX_ROWS_PER_PREDICT
+    assert sum(model.rows) == 50 * 50 * len(X)
+
+
+def test_chunk_boundaries_do_not_change_the_result(boston, reference, monkeypatch):
+    X = boston.check_rows()
+    model = boston.load_model(PDP / "boosting.joblib")
+    whole = reference.partial_dependence_2d(model, X, ["RM", "LSTAT"], grid_resolution=20)
+    monkeypatch.setattr(reference, "MAX_ROWS_PER_PREDICT", 7 * len(X) + 3)  # 7 points per call, 400 points
+    chunked = reference.partial_dependence_2d(model, X, ["RM", "LSTAT"], grid_resolution=20)
+    np.testing.assert_array_equal(whole[2], chunked[2])
+
+
+def test_integer_columns_and_inputs_stay_unchanged(boston, reference):
+    """The CSV's int64 columns (CHAS, RAD, TAX) are varied as floats; X keeps its dtypes and values."""
+    raw = pd.read_csv(PDP / "boston_house_prices.csv", skiprows=1).drop(columns=["B", "MEDV"]).iloc[:60]
+    assert (raw.dtypes == np.int64).sum() == 3
+    before = raw.copy(deep=True)
+    model = boston.load_model(PDP / "boosting.joblib")
+    grid, average = reference.partial_dependence_1d(model, raw, "TAX", grid_resolution=10)
+    pd.testing.assert_frame_equal(raw, before)
+    as_float = reference.partial_dependence_1d(model, raw.astype(np.float64), "TAX", grid_resolution=10)
+    np.testing.assert_array_equal(grid, as_float[0])
+    np.testing.assert_array_equal(average, as_float[1])
+    array = raw.to_numpy(dtype=np.float64)
+    array_before = array.copy()
+    reference.partial_dependence_2d(boston.load_model(PDP / "linear.joblib", as_array=True), array, [5, 11],
+                                    grid_resolution=5)
+    np.testing.assert_array_equal(array, array_before)
