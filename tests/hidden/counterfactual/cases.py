@@ -1,0 +1,32 @@
+"""Named calls of the ``counterfactual`` task: what the worker runs (plain data only).
+
+The model is the planted ``fixtures/counterfactual/planted_model.py`` (predicts 281
+tabby cat on the photo, 235 German shepherd is reachable, 207 golden retriever never
+is); ``image`` names an array of ``fixtures/counterfactual/images.npz`` (``chelsea``:
+the cat photo at 32x48). ``preprocess="caffe_like"`` passes the fixture's caffe-style
+preprocess and the model variant that expects its output, so a submission that
+ignores ``preprocess``, applies it twice or outside the tape takes another path.
+"""
+
+
+def _cf(target_class, image="chelsea", preprocess=None, **kwargs):
+    return {"function": "generate_counterfactual", "image": image, "target_class": target_class,
+            "preprocess": preprocess, "kwargs": kwargs}
+
+
+CAT, DOG, UNREACHABLE = 281, 235, 207
+
+CASES = {
+    "cat_to_dog": _cf(DOG),
+    "cat_to_dog_caffe": _cf(DOG, preprocess="caffe_like"),
+    "cat_to_dog_settings": _cf(DOG, learning_rate=0.02, distance_weight=0.03),
+    "cat_to_dog_small_budget": _cf(DOG, steps=10),
+    "cat_already_cat": _cf(CAT),
+    "cat_to_unreachable": _cf(UNREACHABLE, steps=80),
+    "bad_target_too_large": _cf(1000),
+    "bad_target_negative": _cf(-1),
+    "bad_image_batch": _cf(DOG, image="chelsea_batch"),
+    "bad_image_gray": _cf(DOG, image="chelsea_gray"),
+    "bad_image_uint8_range": _cf(DOG, image="chelsea_uint8_range"),
+    "bad_image_negative": _cf(DOG, image="chelsea_negative"),
+}
