@@ -12,7 +12,7 @@ from autograder.engine.processes import kill_descendants
 from autograder.engine.workers import Limits, Reply, Worker
 
 # TensorFlow never shares a process with torch or transformers (it segfaults here).
-FAMILY_OF_MODULE = {"grad_cam": "torch", "clip_tokens": "torch", "counterfactual": "tensorflow", "pdp": "sklearn"}
+FAMILY_OF_MODULE = {"grad_cam": "torch", "clip_tokens": "clip", "counterfactual": "tensorflow", "pdp": "sklearn"}
 
 
 def hash_tree(root: Path) -> dict[str, str]:

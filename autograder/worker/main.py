@@ -22,8 +22,12 @@ from autograder.worker.isolation import hide
 
 PRELOAD = {
     "torch": ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"),
-    "tensorflow": ("numpy", "PIL.Image", "tensorflow"),
+    "tensorflow": ("numpy", "PIL.Image", "tensorflow", "keras"),
     "sklearn": ("numpy", "pandas", "matplotlib", "sklearn.ensemble"),
+    # transformers imports lazily: name the CLIP modules so no call pays for them.
+    "clip": ("numpy", "PIL.Image", "torch", "torchvision", "transformers",
+             "transformers.models.clip.modeling_clip", "transformers.models.clip.processing_clip",
+             "transformers.models.clip.tokenization_clip", "transformers.models.clip.image_processing_clip"),
 }
 
 

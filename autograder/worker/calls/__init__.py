@@ -22,8 +22,9 @@ from autograder.worker.fixtures import FixtureError
 # before a submission can patch them.
 FAMILY_ADAPTERS = {
     "torch": ("autograder.worker.calls.grad_cam",),
-    "tensorflow": (),
-    "sklearn": (),
+    "tensorflow": ("autograder.worker.calls.counterfactual",),
+    "sklearn": ("autograder.worker.calls.pdp",),
+    "clip": ("autograder.worker.calls.clip_tokens",),
 }
 ADAPTERS: dict = {}
 
