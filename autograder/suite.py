@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.engine.workers import Reply
+from autograder.model import Reply
 
 
 def check(points: float, *, function: str, title: str, bonus: bool = False):

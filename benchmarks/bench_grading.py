@@ -24,8 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autograder.engine.grading import available_tasks  # noqa: E402
-from autograder.engine.runner import FAMILY_OF_MODULE  # noqa: E402
-from autograder.worker.main import PRELOAD  # noqa: E402
+from autograder.tasks import FAMILIES, family_of  # noqa: E402
 
 
 def wall(command: list[str]) -> float:
@@ -38,7 +37,7 @@ def import_floor(families: list[str]) -> float:
     """Wall time for fresh interpreters to import what each worker family preloads, started
     together as grading starts its workers."""
     started = time.perf_counter()
-    processes = [subprocess.Popen([sys.executable, "-I", "-c", "; ".join(f"import {n}" for n in PRELOAD[family])],
+    processes = [subprocess.Popen([sys.executable, "-I", "-c", "; ".join(f"import {n}" for n in FAMILIES[family].preload)],
                                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for family in families]
     for process in processes:
@@ -48,7 +47,7 @@ def import_floor(families: list[str]) -> float:
 
 
 def grading_against_floor(repeats: int) -> None:
-    families = sorted({FAMILY_OF_MODULE[task] for task in available_tasks()})
+    families = sorted({family_of(task).name for task in available_tasks()})
     floor, grading = [], []
     for _ in range(repeats):  # interleaved, so both see the same machine state
         floor.append(import_floor(families))

@@ -7,13 +7,13 @@ project test recomputes them and fails when they are stale.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 
 from autograder.engine.runner import SubmissionRunner
+from autograder.loading import load_module
 
 VALUES_FILE = "expected.npz"
 META_FILE = "expected.json"
@@ -21,10 +21,7 @@ META_FILE = "expected.json"
 
 def load_cases(suite_dir: Path) -> dict[str, dict]:
     """The ``CASES`` mapping of a task's ``cases.py`` (plain data: no code runs on the worker side)."""
-    spec = importlib.util.spec_from_file_location(f"_cases_{suite_dir.name}", suite_dir / "cases.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CASES
+    return load_module(suite_dir / "cases.py", f"_cases_{suite_dir.name}").CASES
 
 
 def task_fixture_hashes(all_hashes: dict[str, str], task: str) -> dict[str, str]:

@@ -9,10 +9,9 @@ import tempfile
 from pathlib import Path
 
 from autograder.engine.processes import kill_descendants
-from autograder.engine.workers import Limits, Reply, Worker
-
-# TensorFlow never shares a process with torch or transformers (it segfaults here).
-FAMILY_OF_MODULE = {"grad_cam": "torch", "clip_tokens": "clip", "counterfactual": "tensorflow", "pdp": "sklearn"}
+from autograder.engine.workers import Limits, Worker
+from autograder.model import CallStatus, Reply
+from autograder.tasks import family_of
 
 
 def hash_tree(root: Path) -> dict[str, str]:
@@ -52,7 +51,7 @@ class SubmissionRunner:
 
     def prestart(self, modules) -> None:
         """Start the workers these modules need, so their imports overlap."""
-        for family in sorted({FAMILY_OF_MODULE[module] for module in modules}):
+        for family in sorted({family_of(module).name for module in modules}):
             if family not in self._workers:
                 self._workers[family] = self._new_worker(family)
 
@@ -86,13 +85,13 @@ class SubmissionRunner:
         module, function = request["module"], request["function"]
         if module in self._failed_imports:
             return self._failed_imports[module]
-        worker = self._ready_worker(FAMILY_OF_MODULE[module])
+        worker = self._ready_worker(family_of(module).name)
         timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
         reply, imported = worker.call(request, timeout)
-        if not imported and reply.status in ("timeout", "crashed"):
+        if not imported and reply.status in (CallStatus.TIMEOUT, CallStatus.CRASHED):
             reply.error = {**reply.error, "during": "import"}
             self._failed_imports[module] = reply
-        elif reply.status == "timeout":
+        elif reply.status is CallStatus.TIMEOUT:
             self._slow_functions.add(function)
         return reply
 

@@ -10,31 +10,30 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import protocol
+from autograder import exit_status, protocol
 from autograder.engine.processes import kill_group, limit_worker_resources
 from autograder.engine.sandbox import namespace_prefix
+from autograder.model import CallStatus, Reply
+from autograder.tasks import FAMILIES
 
 ENGINE_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
     "from autograder.worker.main import main; main()"
 )
-# Variables a worker may see: nothing else of the caller's environment (tokens, CI
-# secrets) reaches submission code.
-# Families whose worker forks a fresh child per call (see autograder/worker/forking.py).
-# TensorFlow starts threads at import, and forking a threaded process can deadlock.
-FORKING_FAMILIES = frozenset({"torch", "sklearn", "clip"})
+# A forking worker enforces each call's limit itself; the trusted side waits this much longer.
 FORK_MARGIN = 10.0
 
+# Variables a worker may see: nothing else of the caller's environment (tokens, CI
+# secrets) reaches submission code.
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
               "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
 
@@ -48,24 +47,6 @@ class Limits:
     call_after_timeout: float = 5.0
     memory: int = 8 * 1024**3  # torch's CUDA build reserves ~3 GB of address space at import
     output: int = 64 * 1024
-
-
-@dataclass
-class Reply:
-    """What the trusted side knows about one call. ``status`` is one of ``ok``, ``raised``,
-    ``import_error``, ``timeout``, ``crashed``, ``fixture_tampered``, ``harness_error``, ``protocol_error``."""
-
-    status: str
-    value: object = None
-    value_type: str = ""
-    observations: dict = field(default_factory=dict)
-    error: dict = field(default_factory=dict)
-    output: str = ""
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class _OutputDrain(threading.Thread):
@@ -101,7 +82,7 @@ class Worker:
     def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits,
                  hide: tuple[Path, ...] = ()) -> None:
         self.family, self.limits = family, limits
-        self.forking = family in FORKING_FAMILIES
+        self.forking = FAMILIES[family].forking
         self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
@@ -151,17 +132,17 @@ class Worker:
                 break
         except TimeoutError:
             self.kill()
-            return Reply("timeout", seconds=timeout, output=self._output()), imported
+            return Reply(CallStatus.TIMEOUT, seconds=timeout, output=self._output()), imported
         except (EOFError, BrokenPipeError, OSError):
             ended = self._exit_description()
             self.kill()
-            return Reply("crashed", error={"signal": ended}, output=self._output(),
+            return Reply(CallStatus.CRASHED, error={"signal": ended}, output=self._output(),
                          seconds=time.monotonic() - started), imported
         except protocol.ProtocolError as error:
             self.kill()
-            return Reply("protocol_error", error={"message": str(error)}, output=self._output()), imported
+            return Reply(CallStatus.PROTOCOL_ERROR, error={"message": str(error)}, output=self._output()), imported
         reply = Reply(
-            status=str(message.get("status", "protocol_error")),
+            status=CallStatus.parse(message.get("status")),
             value=message.get("value"),
             value_type=str(message.get("value_type", "")),
             observations=message.get("observations") if isinstance(message.get("observations"), dict) else {},
@@ -177,15 +158,9 @@ class Worker:
 
     def _exit_description(self) -> str:
         try:
-            code = self.process.wait(timeout=2)
+            return exit_status.describe(self.process.wait(timeout=2))
         except subprocess.TimeoutExpired:
             return "unbekannt"
-        if code < 0:
-            try:
-                return signal.Signals(-code).name
-            except ValueError:
-                return f"Signal {-code}"
-        return f"Exit-Code {code}"
 
     @property
     def alive(self) -> bool:

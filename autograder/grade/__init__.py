@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from autograder.engine import manifest
-from autograder.engine.grading import SUITES, SubmissionError, grade
-from autograder.engine.plugin import EngineError
-from autograder.engine.results import write_results
-from autograder.grade.github import as_github
-from autograder.grade.progress import CheckProgress
-from autograder.grade.report import FORMATS
+from autograder.commandline import grade_with_progress, parse_tasks
+from autograder.engine.grading import SUITES
+from autograder.reports import terminal
+from autograder.reports.github import as_github
+from autograder.reports.gradescope import as_json, write_results
+from autograder.reports.markdown import as_markdown
 
-ALL_FORMATS = sorted([*FORMATS, "github"])
+FORMATS = ("text", "markdown", "json", "github")
 PUBLIC_ONLY_NOTE = ("Nur öffentliche Checks: die versteckten Checks sind nicht eingerichtet, "
                     "diese Punkte sind nicht die Note.")
+NOT_AUTHORITATIVE = ("Hinweis: ohne Linux-Namensräume (root) laufen die Worker nur als eigene Prozesse; "
+                     "diese Bewertung ist nicht die maßgebliche der Lehrperson.")
 
 
 def add_parser(subparsers) -> None:
@@ -24,8 +26,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("submission", type=Path, help="directory containing xai_lab/ (e.g. solutions, assignments)")
     parser.add_argument("--tasks", help="comma-separated tasks to grade (default: all), e.g. grad_cam")
     parser.add_argument("--results", type=Path, help="write Gradescope-schema results.json here")
-    parser.add_argument("--format", choices=ALL_FORMATS, default="text",
-                        help="report on stdout; github: step summary, annotations and Classroom notices")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="report on stdout; github: annotations and Classroom notices (summary to "
+                             "$GITHUB_STEP_SUMMARY)")
     parser.add_argument("--fail-under", type=float, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum")
     parser.add_argument("--suites", type=Path, default=SUITES, help="directory of check suites (default: tests/hidden)")
@@ -37,34 +40,35 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tasks = [task.strip() for task in args.tasks.split(",") if task.strip()] if args.tasks else None
     if not (args.suites / "pytest.ini").is_file():
-        print(f"error: {args.suites} is not a check-suite directory (no pytest.ini)", file=sys.stderr)
+        print(f"Fehler: {args.suites} ist kein Verzeichnis mit Prüfungen (keine pytest.ini)", file=sys.stderr)
         return 2
-    progress = CheckProgress()
-    try:
-        result = grade(args.submission, tasks, suites=args.suites.resolve(), progress=progress)
-    except SubmissionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except EngineError as error:
-        print(f"internal error: grading did not complete: {error}", file=sys.stderr)
-        return 3
-    finally:
-        progress.stop()
-    if args.manifest:
-        result.tampered = manifest.compare(args.manifest, args.submission)
+    result, status = grade_with_progress(args.submission, parse_tasks(args.tasks), suites=args.suites.resolve(),
+                                         manifest=args.manifest)
+    if result is None:
+        return status
+    if result.metadata.isolation != "namespaces":
+        print(NOT_AUTHORITATIVE, file=sys.stderr)
     if args.results:
         write_results(result, args.results)
     if args.format == "github":
-        note = PUBLIC_ONLY_NOTE if args.no_classroom else ""
-        sys.stdout.write(as_github(result, classroom=not args.no_classroom, note=note))
+        report = as_github(result, classroom=not args.no_classroom, note=PUBLIC_ONLY_NOTE if args.no_classroom else "")
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as stream:
+                stream.write(report.summary)
+        sys.stdout.write(report.commands)
+    elif args.format == "markdown":
+        sys.stdout.write(as_markdown(result))
+    elif args.format == "json":
+        sys.stdout.write(as_json(result))
     else:
-        sys.stdout.write(FORMATS[args.format](result))
-    internal = [r.check for r in result.results if r.internal_error]
-    if internal:
-        print(f"warning: internal errors in checks {internal}; report them to the instructors", file=sys.stderr)
+        terminal.print_text(result)
+    if not result.complete:
+        print("Interner Fehler: einige Prüfungen konnten nicht laufen (siehe Bericht); "
+              "die Bewertung ist unvollständig.", file=sys.stderr)
+        return 3
     if args.fail_under is not None and result.percent < args.fail_under:
-        print(f"score {result.percent:.1f} % is below --fail-under {args.fail_under:g} %", file=sys.stderr)
+        print(f"Punktzahl {result.percent:.1f} % liegt unter --fail-under {args.fail_under:g} %", file=sys.stderr)
         return 1
     return 0

@@ -12,28 +12,18 @@ import importlib
 import json
 import sys
 import time
-import traceback
 
 from autograder.protocol import read_message, write_message
+from autograder.tasks import FAMILIES
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
 from autograder.worker.forking import serve_one
 from autograder.worker.isolation import hide
 
-PRELOAD = {
-    "torch": ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"),
-    "tensorflow": ("numpy", "PIL.Image", "tensorflow", "keras"),
-    "sklearn": ("numpy", "pandas", "matplotlib", "sklearn.ensemble"),
-    # transformers imports lazily: name the CLIP modules so no call pays for them.
-    "clip": ("numpy", "PIL.Image", "torch", "torchvision", "transformers",
-             "transformers.models.clip.modeling_clip", "transformers.models.clip.processing_clip",
-             "transformers.models.clip.tokenization_clip", "transformers.models.clip.image_processing_clip"),
-}
-
 
 def _preload(family: str) -> float:
     started = time.perf_counter()
-    for name in PRELOAD[family]:
+    for name in FAMILIES[family].preload:
         importlib.import_module(name)
     if family != "tensorflow":
         import matplotlib
@@ -58,13 +48,12 @@ def main() -> None:
             return
         if config.get("fork"):
             serve_one(request, reply_fd, (request_fd, reply_fd),
-                      lambda req, on_imported: calls.handle(req, store, on_imported))
+                      lambda req, on_imported: calls.handle(req, store, on_imported), calls.harness_error)
             continue
         try:
             reply = calls.handle(request, store, lambda: write_message(reply_fd, {"kind": "imported"}))
         except BaseException as error:  # the harness itself failed: report, keep serving
-            reply = {"status": "harness_error", "error": {"type": type(error).__name__, "message": str(error),
-                                                          "traceback": traceback.format_exc(limit=5)}}
+            reply = calls.harness_error(error)
         reply["kind"] = "reply"
         write_message(reply_fd, reply)
 

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, SUITES, grade
-from autograder.engine.runner import FAMILY_OF_MODULE
+from autograder.tasks import family_of
 from tests.project.conftest import by_check
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS
 
@@ -50,7 +50,7 @@ def test_stubs_score_zero_with_not_implemented_feedback(stub_grade):
 
 
 def test_grading_runs_in_the_tensorflow_worker_only(reference_grade):
-    assert FAMILY_OF_MODULE[TASK] == "tensorflow"
+    assert family_of(TASK).name == "tensorflow"
     assert set(reference_grade.import_seconds) == {"tensorflow"}
 
 

@@ -89,7 +89,7 @@ def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path):
 def test_flooding_stdout_with_a_correct_result_keeps_full_points(tmp_path):
     result = grade_edited(FLOODS_STDOUT, tmp_path)
     assert all(r.passed for r in result.results)
-    assert max(len(r.output) for r in result.results) < 70_000
+    assert max(len(r.student_output) for r in result.results) < 70_000
 
 
 def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
@@ -106,7 +106,7 @@ def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
         assert "::notice" not in stream  # quoted in feedback, but neutralised to ": :notice"
         assert not any(line.lstrip().startswith("::") for line in stream.splitlines())
     assert "Gesamt: 40/40" not in completed.stdout
-    assert "Gesamt: 15/40 Punkte" in completed.stdout  # overlay 10 + saliency 5 bonus
+    assert "Gesamt: 10/40 Punkte (25,0 %) + 5/5 Bonuspunkte" in completed.stdout  # overlay 10, saliency bonus
     assert "::notice" not in results.read_text()
     written = json.loads(results.read_text())
     assert (written["score"], written["max_score"]) == (15.0, 40.0)

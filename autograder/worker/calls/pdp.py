@@ -25,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.contour import ContourSet
 from sklearn.inspection import PartialDependenceDisplay
 
+from autograder.worker.calls import Prepared, SubmissionRaised, adapter, invoke, plain
+
 DATA_MODULE = "pdp/boston.py"
 CSV = "pdp/boston_house_prices.csv"
 # The oracle predicts once per grid point: larger grids are left to the trusted checks
@@ -132,33 +134,28 @@ def _oracle(request: dict, store, grids: list) -> dict:
             "mean_row_at_returned_grid": _asarray(model.predict(mean_rows), dtype=np.float64).reshape(mesh[0].shape)}
 
 
-def _partial_dependence(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import SubmissionRaised, invoke, plain, student_module
-
-    module = student_module("pdp")
-    on_imported()
+@adapter("pdp")
+def _partial_dependence(request: dict, store, module) -> Prepared:
     X, model = _fixtures(request, store)
     before = _copy_of(X)
     target = request.get("features", request.get("feature"))
     _calls["delegated"] = 0
-    observations = {}
-    try:
-        value = invoke(getattr(module, request["function"]), model, X, target, **_kwargs(request))
-    except SubmissionRaised as raised:
-        raised.reply["observations"] = {"delegated": _calls["delegated"], "input_changed": _changed(X, before)}
-        raise
-    observations["delegated"] = _calls["delegated"]
-    observations["input_changed"] = _changed(X, before)
-    if isinstance(value, (tuple, list)):
-        observations["returned_types"] = [type(item).__name__ for item in value]
+
+    def observe() -> dict:
+        return {"delegated": _calls["delegated"], "input_changed": _changed(X, before)}
+
+    def describe(value) -> tuple[object, dict]:
+        if not isinstance(value, (tuple, list)):
+            return plain(value), {}
+        observations = {"returned_types": [type(item).__name__ for item in value]}
         arrays = _as_arrays(value)
         if request.get("oracle") and len(arrays) == (3 if "features" in request else 2):
             observations.update(_oracle(request, store, arrays[:-1]))
         value_out = [plain(item) if item is not None else {"unsupported_type": name}
                      for item, name in zip(arrays, observations["returned_types"])]
-    else:
-        value_out = plain(value)
-    return {"status": "ok", "value": value_out, "value_type": type(value).__name__, "observations": observations}
+        return value_out, observations
+
+    return Prepared(request["function"], (model, X, target), _kwargs(request), observe, describe)
 
 
 def _describe_axes(ax, given) -> tuple[dict, list]:
@@ -184,39 +181,35 @@ def _describe_axes(ax, given) -> tuple[dict, list]:
     return described, bands
 
 
-def _plot(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import SubmissionRaised, invoke, plain, student_module
-
-    module = student_module("pdp")
-    on_imported()
+@adapter("pdp")
+def _plot(request: dict, store, module) -> Prepared:
     X, model = _fixtures(request, store)
     kwargs = _kwargs(request)
     given = _subplots()[1] if request.get("pass_ax") else None
     _calls["delegated"] = 0
-    try:
+
+    def describe(value) -> tuple[object, dict]:
+        observations = {}
         try:
-            value = invoke(module.plot_partial_dependence_2d, model, X, request["features"], ax=given, **kwargs)
-        except SubmissionRaised as raised:
-            raised.reply["observations"] = {"delegated": _calls["delegated"]}
-            raise
-        observations = {"delegated": _calls["delegated"]}
-        if isinstance(value, Axes):
-            described, observations["filled_bands"] = _describe_axes(value, given)
-        else:
-            described = {"is_axes": False}
-        # The submission's own 2-D values, to compare the plot with (fresh fixtures).
-        X_again, model_again = _fixtures(request, store)
-        try:
-            own = invoke(module.partial_dependence_2d, model_again, X_again, request["features"], **kwargs)
-            arrays = _as_arrays(own) if isinstance(own, (tuple, list)) and len(own) == 3 else []
-            if arrays and all(array is not None for array in arrays):
-                observations["own_partial_dependence"] = arrays
-        except SubmissionRaised:
-            pass
-    finally:
-        _close("all")
-    return {"status": "ok", "value": plain(described), "value_type": type(value).__name__,
-            "observations": observations}
+            if isinstance(value, Axes):
+                described, observations["filled_bands"] = _describe_axes(value, given)
+            else:
+                described = {"is_axes": False}
+            # The submission's own 2-D values, to compare the plot with (fresh fixtures).
+            X_again, model_again = _fixtures(request, store)
+            try:
+                own = invoke(module.partial_dependence_2d, model_again, X_again, request["features"], **kwargs)
+                arrays = _as_arrays(own) if isinstance(own, (tuple, list)) and len(own) == 3 else []
+                if arrays and all(array is not None for array in arrays):
+                    observations["own_partial_dependence"] = arrays
+            except SubmissionRaised:
+                pass
+        finally:
+            _close("all")
+        return plain(described), observations
+
+    return Prepared("plot_partial_dependence_2d", (model, X, request["features"]), {"ax": given, **kwargs},
+                    lambda: {"delegated": _calls["delegated"]}, describe)
 
 
 ADAPTERS = {

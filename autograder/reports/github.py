@@ -1,19 +1,24 @@
-"""``--format github``: what a GitHub Actions run shows.
+"""What a GitHub Actions run shows: workflow commands on stdout and the step summary.
 
-Writes the Markdown report to ``$GITHUB_STEP_SUMMARY``, one annotation per failed
-check, and the two notices GitHub Classroom reads. Only this trusted process prints
-workflow commands: feedback is neutralised and escaped, and what the submission
-printed never reaches the log.
+Only the trusted process prints workflow commands: feedback is neutralised and escaped,
+and what the submission printed never reaches the log. The function is pure: the CLI
+writes the summary to ``$GITHUB_STEP_SUMMARY``.
 """
 
 from __future__ import annotations
 
 import json
-import os
+from dataclasses import dataclass
 
-from autograder.engine.grading import Grade
-from autograder.engine.results import neutralise
-from autograder.grade.report import as_markdown
+from autograder.model import Grade
+from autograder.reports.common import neutralise, number
+from autograder.reports.markdown import as_markdown
+
+
+@dataclass(frozen=True)
+class GithubReport:
+    commands: str
+    summary: str
 
 
 def _escape_data(text: str) -> str:
@@ -24,20 +29,12 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
 def _plain_number(value: float):
     return int(value) if float(value).is_integer() else value
 
 
-def as_github(grade: Grade, *, classroom: bool = True, note: str = "") -> str:
-    """Workflow commands for stdout; also appends the Markdown report to the step summary."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as stream:
-            stream.write("## xai-lab Bewertung\n\n" + (f"> {note}\n\n" if note else "") + as_markdown(grade) + "\n")
+def as_github(grade: Grade, *, classroom: bool = True, note: str = "") -> GithubReport:
+    summary = (f"> {note}\n\n" if note else "") + as_markdown(grade) + "\n"
     lines = []
     if note:
         lines.append(f"::warning title={_escape_property('Hinweis zur Bewertung')}::{_escape_data(note)}")
@@ -45,14 +42,14 @@ def as_github(grade: Grade, *, classroom: bool = True, note: str = "") -> str:
         if result.passed:
             continue
         level = "warning" if result.bonus else "error"
-        title = f"{result.task} / {result.function}: {result.title} (0/{_number(result.max_score)})"
+        title = f"{result.task} / {result.function}: {result.title} (0/{number(result.max_score)})"
         lines.append(f"::{level} title={_escape_property(title)}::{_escape_data(result.feedback)}")
     for entry in grade.tampered:
         lines.append(f"::warning title={_escape_property('Geschützte Datei geändert')}::"
                      f"{_escape_data(entry['path'] + ': ' + entry['change'])}")
     if classroom:
-        score, maximum = _number(grade.score), _number(grade.max_score)
+        score, maximum = f"{grade.score:g}", f"{grade.max_score:g}"
         lines.append(f"::notice title=Autograding complete::Points {score}/{maximum}")
         report = json.dumps({"totalPoints": _plain_number(grade.score), "maxPoints": _plain_number(grade.max_score)})
         lines.append(f"::notice title=Autograding report::{_escape_data(report)}")
-    return "\n".join(lines) + "\n"
+    return GithubReport("\n".join(lines) + "\n", summary)
