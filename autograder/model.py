@@ -175,6 +175,23 @@ class Metadata:
 
 
 @dataclass
+class Override:
+    """An instructor's manual correction: ``points`` replace what grading gave ``target``
+    (a contract function or a single check)."""
+
+    target: str
+    points: float
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"target": self.target, "points": self.points, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Override":
+        return cls(str(data["target"]), float(data["points"]), str(data.get("reason", "")))
+
+
+@dataclass
 class Subtotal:
     name: str
     score: float
@@ -194,6 +211,8 @@ class Grade:
     import_seconds: dict = field(default_factory=dict)
     # Protected files changed since the release (see autograder.engine.manifest); never affects points.
     tampered: list = field(default_factory=list)
+    # Manual corrections, applied on top of the engine's scores (never by the engine itself).
+    overrides: list[Override] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -215,6 +234,24 @@ class Grade:
     def complete(self) -> bool:
         """False when a check could not run: the score is then not a grade."""
         return not any(result.internal_error for result in self.results)
+
+    def function_scores(self) -> dict[tuple[str, str], float]:
+        """Points per ``(task, function)`` after the overrides: a check override replaces that check's
+        score, a function override the function's total."""
+        by_check = {override.target: override.points for override in self.overrides}
+        totals: dict[tuple[str, str], float] = {}
+        for result in self.results:
+            key = (result.task, result.function)
+            totals[key] = totals.get(key, 0.0) + by_check.get(result.check, result.score)
+        for key in totals:
+            if key[1] in by_check:
+                totals[key] = by_check[key[1]]
+        return {key: _round(value) for key, value in totals.items()}
+
+    @property
+    def final_score(self) -> float:
+        """The score with the overrides applied (bonus included, as :attr:`score`)."""
+        return _round(sum(self.function_scores().values())) if self.overrides else self.score
 
     def subtotals(self, key: str) -> list[Subtotal]:
         """Points per ``task`` or per ``function``, in the order the results first name them."""
@@ -238,6 +275,7 @@ class Grade:
             "seconds": self.seconds,
             "import_seconds": dict(self.import_seconds),
             "tampered": list(self.tampered),
+            "overrides": [override.to_dict() for override in self.overrides],
             "results": [result.to_dict() for result in self.results],
         }
 
@@ -250,7 +288,8 @@ class Grade:
         entries = data["results"] if "results" in data else data["tests"]
         return cls(tasks=list(data["tasks"]), results=[CheckResult.from_dict(item) for item in entries],
                    metadata=Metadata.from_dict(data.get("metadata", {})), seconds=float(data.get("seconds", 0.0)),
-                   import_seconds=dict(data.get("import_seconds", {})), tampered=list(data.get("tampered", [])))
+                   import_seconds=dict(data.get("import_seconds", {})), tampered=list(data.get("tampered", [])),
+                   overrides=[Override.from_dict(item) for item in data.get("overrides", [])])
 
 
 def _round(value: float) -> float:

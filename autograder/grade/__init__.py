@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from autograder.commandline import grade_with_progress, parse_tasks
 from autograder.engine.grading import SUITES
+from autograder.engine.workers import Limits
+from autograder.model import Metadata
 from autograder.reports import terminal
 from autograder.reports.github import as_github
 from autograder.reports.gradescope import as_json, write_results
@@ -36,15 +39,37 @@ def add_parser(subparsers) -> None:
                         help="release manifest: report protected files of SUBMISSION changed since the release")
     parser.add_argument("--no-classroom", action="store_true",
                         help="with --format github: no GitHub Classroom notices (public checks are not the grade)")
+    parser.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE",
+                        help="record who was graded in the results: student, repository, commit, commit_date")
+    parser.add_argument("--call-timeout", type=float, metavar="SECONDS",
+                        help=f"time limit per call of a student function (default {Limits().call:g})")
     parser.set_defaults(run=run)
+
+
+def parse_metadata(pairs: list[str]) -> Metadata:
+    known = {f.name for f in fields(Metadata)} - {"engine_version", "suites_hash", "isolation"}
+    values = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key not in known:
+            raise ValueError(f"--meta {key!r}: known keys are {', '.join(sorted(known))}")
+        values[key] = value
+    return Metadata(**values)
 
 
 def run(args: argparse.Namespace) -> int:
     if not (args.suites / "pytest.ini").is_file():
         print(f"Fehler: {args.suites} ist kein Verzeichnis mit Prüfungen (keine pytest.ini)", file=sys.stderr)
         return 2
+    try:
+        metadata = parse_metadata(args.meta)
+    except ValueError as error:
+        print(f"Fehler: {error}", file=sys.stderr)
+        return 2
+    limits = Limits(call=args.call_timeout, call_after_timeout=min(args.call_timeout, Limits().call_after_timeout)) \
+        if args.call_timeout else None
     result, status = grade_with_progress(args.submission, parse_tasks(args.tasks), suites=args.suites.resolve(),
-                                         manifest=args.manifest)
+                                         manifest=args.manifest, metadata=metadata, limits=limits)
     if result is None:
         return status
     if result.metadata.isolation != "namespaces":

@@ -47,7 +47,7 @@ def build_release(out: Path) -> Path:
         shutil.copytree(REPO / "assignments" / "figures", out / "figures")
     # The engine without the instructor-only commands and the release template itself.
     shutil.copytree(REPO / "autograder", out / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected", "batch", "gradebook"))
     shutil.copytree(REPO / "tests" / "public", out / "tests" / "public", ignore=IGNORE)
     shutil.copytree(REPO / "fixtures", out / "fixtures", ignore=IGNORE)
     shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)

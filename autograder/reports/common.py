@@ -88,3 +88,14 @@ def tamper_lines(grade: Grade) -> list[str]:
     return (["Geschützte Dateien, die seit der Ausgabe geändert wurden (die Punkte bleiben davon unberührt; "
              "die Lehrperson sieht diese Liste):"]
             + [f"- {entry['path']}: {entry['change']}" for entry in grade.tampered])
+
+
+def override_lines(grade: Grade) -> list[str]:
+    """The instructor's manual corrections and the score they lead to (German)."""
+    if not grade.overrides:
+        return []
+    lines = ["Manuelle Korrekturen der Lehrperson:"]
+    lines += [f"- {o.target}: {number(o.points)} Punkte" + (f" ({o.reason})" if o.reason else "")
+              for o in grade.overrides]
+    lines.append(f"Punktzahl nach den Korrekturen: {number(grade.final_score)} (mit Bonus)")
+    return lines
