@@ -58,10 +58,6 @@ class Reply:
     def ok(self) -> bool:
         return self.status is CallStatus.OK
 
-    @property
-    def internal(self) -> bool:
-        return self.status is CallStatus.HARNESS_ERROR
-
 
 class Outcome(str, Enum):
     PASSED = "passed"

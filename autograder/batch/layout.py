@@ -2,41 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+# Per-student files: folder and suffix.
+_PER_STUDENT = {"record": ("rows", ".json"), "results": ("results", ".json"), "report": ("reports", ".md"),
+                "clone": ("repos", ".git"), "work": ("work", "")}
 
-@dataclass(frozen=True)
+
 class BatchDir:
-    root: Path
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.roster = self.root / "roster.csv"
+        self.shard_file = self.root / "shard.json"
+        self.gradebook = self.root / "gradebook.csv"
+        self.overrides = self.root / "overrides.csv"
 
-    @property
-    def roster(self) -> Path:
-        return self.root / "roster.csv"
-
-    @property
-    def shard_file(self) -> Path:
-        return self.root / "shard.json"
-
-    @property
-    def gradebook(self) -> Path:
-        return self.root / "gradebook.csv"
-
-    @property
-    def overrides(self) -> Path:
-        return self.root / "overrides.csv"
+    def _student(self, kind: str, student: str) -> Path:
+        folder, suffix = _PER_STUDENT[kind]
+        return self.root / folder / f"{student}{suffix}"
 
     def record(self, student: str) -> Path:
-        return self.root / "rows" / f"{student}.json"
+        return self._student("record", student)
 
     def results(self, student: str) -> Path:
-        return self.root / "results" / f"{student}.json"
+        return self._student("results", student)
 
     def report(self, student: str) -> Path:
-        return self.root / "reports" / f"{student}.md"
+        return self._student("report", student)
 
     def clone(self, student: str) -> Path:
-        return self.root / "repos" / f"{student}.git"
+        return self._student("clone", student)
 
     def work(self, student: str) -> Path:
-        return self.root / "work" / student
+        return self._student("work", student)
