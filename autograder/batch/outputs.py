@@ -15,6 +15,7 @@ from autograder.batch.records import RowStatus, read_record
 from autograder.batch.roster import RosterRow
 from autograder.reports.gradescope import read_results, write_atomically
 from autograder.reports.common import override_lines
+from autograder.reports.html import as_html
 from autograder.reports.markdown import as_markdown, cell
 
 
@@ -39,6 +40,8 @@ def write_outputs(batch: BatchDir, rows: list[RosterRow], extra_columns: list[st
             if corrections:
                 report += "\n### " + corrections[0] + "\n\n" + "\n".join(cell(line) for line in corrections[1:]) + "\n"
             write_atomically(batch.report(row.student), report)
+            write_atomically(batch.report(row.student).with_suffix(".html"),
+                             as_html(grade, title=f"xai-lab Bewertung: {row.student}"))
         table.append(gradebook.row_values(row, record, grade, tasks))
     write_atomically(batch.gradebook, gradebook.as_csv(gradebook.columns(tasks, extra_columns), table))
     return problems

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.expected import ExpectedValues, load_cases
+from autograder import pictures
 from autograder.engine.runner import SubmissionRunner
 from autograder.model import CallStatus, CheckResult, Outcome
 from autograder.suite import CheckFailed
@@ -35,6 +36,7 @@ class _Pending:
     started: float
     outputs: list = field(default_factory=list)
     harness_errors: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
 
 
 def validate_cases(task: str, cases: dict) -> list[str]:
@@ -88,6 +90,7 @@ class GradingPlugin:
         self._cases: dict[Path, dict] = {}
         self._expected: dict[Path, ExpectedValues] = {}
         self._pending: dict[str, _Pending] = {}
+        self._pictured: set[tuple[str, str]] = set()
 
     # -- collection ---------------------------------------------------------------
     def pytest_configure(self, config) -> None:
@@ -137,6 +140,9 @@ class GradingPlugin:
                 pending.outputs.append(reply.output)
             if reply.status is CallStatus.HARNESS_ERROR:
                 pending.harness_errors.append(f"{case}: {reply.error.get('type')}: {reply.error.get('message')}")
+            if (suite_dir.name, case) not in self._pictured:  # each case's picture once, on its first check
+                self._pictured.add((suite_dir.name, case))
+                pending.attachments.extend(pictures.for_call(suite_dir.name, case, cases[case], reply, self._fixtures_dir))
             return reply
 
         return run
@@ -199,6 +205,7 @@ class GradingPlugin:
             seconds=round(time.perf_counter() - pending.started, 3),
             student_output="\n".join(pending.outputs)[-4000:],
             mistake=mistake,
+            attachments=pending.attachments,
         ))
         if self.progress is not None:
             self.progress.advance(self.results[-1])

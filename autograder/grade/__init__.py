@@ -14,7 +14,8 @@ from autograder.engine.workers import Limits
 from autograder.model import Metadata
 from autograder.reports import terminal
 from autograder.reports.github import as_github
-from autograder.reports.gradescope import as_json, write_results
+from autograder.reports.gradescope import as_json, write_atomically, write_results
+from autograder.reports.html import as_html
 from autograder.reports.markdown import as_markdown
 
 FORMATS = ("text", "markdown", "json", "github")
@@ -29,6 +30,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("submission", type=Path, help="directory containing xai_lab/ (e.g. solutions, assignments)")
     parser.add_argument("--tasks", help="comma-separated tasks to grade (default: all), e.g. grad_cam")
     parser.add_argument("--results", type=Path, help="write Gradescope-schema results.json here")
+    parser.add_argument("--html", type=Path, help="write the visual report (self-contained HTML, German) here")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="report on stdout; github: annotations and Classroom notices (summary to "
                              "$GITHUB_STEP_SUMMARY)")
@@ -76,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
         print(NOT_AUTHORITATIVE, file=sys.stderr)
     if args.results:
         write_results(result, args.results)
+    if args.html:
+        write_atomically(args.html, as_html(result))
     if args.format == "github":
         report = as_github(result, classroom=not args.no_classroom, note=PUBLIC_ONLY_NOTE if args.no_classroom else "")
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
