@@ -21,11 +21,14 @@ BUDGET = 512 * 1024
 
 
 def cell(text: str, limit: int = CELL_LIMIT) -> str:
-    """Text safe inside a Markdown table cell: no raw HTML, no pipes, no code spans, no workflow commands."""
+    """Text safe inside a Markdown table cell: no raw HTML, no pipes, no Markdown markup, no workflow commands."""
     text = text if len(text) <= limit else text[:limit - 1] + "…"
     escaped = common.neutralise(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # Entities, not backslashes: a backslash in the text could otherwise undo the escape of a pipe.
-    escaped = escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("|", "\\|")
+    # Emphasis, strike-through, link and code-span markers show as typed.
+    for char in "\\`*_~[]":
+        escaped = escaped.replace(char, f"&#{ord(char)};")
+    escaped = escaped.replace("|", "\\|")
     return escaped.replace("\r", "").replace("\n", "<br>")
 
 

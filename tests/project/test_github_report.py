@@ -133,7 +133,8 @@ def test_annotations_cannot_inject_workflow_commands():
 @pytest.mark.parametrize("text, shown", [("Token </w> entfernt", "Token &lt;/w&gt; entfernt"),
                                           ("a | b", "a \\| b"), ("a \\| b", "a &#92;\\| b"),
                                           ("`code`", "&#96;code&#96;"), ("x\ny", "x<br>y"),
-                                          ("<script>&amp;", "&lt;script&gt;&amp;amp;")])
+                                          ("<script>&amp;", "&lt;script&gt;&amp;amp;"),
+                                          ("a*b*c [x](y) _z_ ~~s~~", "a&#42;b&#42;c &#91;x&#93;(y) &#95;z&#95; &#126;&#126;s&#126;&#126;")])
 def test_summary_cells_are_escaped(text, shown):
     assert cell(text) == shown
 
