@@ -301,3 +301,22 @@ def test_ungradable_submission_reports_zero_points_as_the_students_doing(release
     run = run_workflow(repo, tmp_path, skip=("install",), **with_bundle(bundle))
     assert run.outputs["grade"]["status"] == "2"
     assert_failed_run_reports(run, "nicht bewertbar", "Das liegt an deiner Abgabe")
+
+
+def grade_exit_status(submission: Path) -> int:
+    completed = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--tasks", "grad_cam",
+                                "--format", "github", "--fail-on-failed-check"], capture_output=True, text=True,
+                               timeout=900, env={**os.environ, "GITHUB_STEP_SUMMARY": ""})
+    return completed.returncode
+
+
+def test_only_regular_failures_turn_the_run_red(tmp_path):
+    without_bonus = tmp_path / "without-bonus"
+    shutil.copytree(SOLUTIONS / "xai_lab", without_bonus / "xai_lab")
+    with (without_bonus / "xai_lab" / "grad_cam.py").open("a") as module:
+        module.write("\n\ndef saliency_map(*args, **kwargs):\n    raise NotImplementedError\n")
+    without_overlay = tmp_path / "without-overlay"
+    shutil.copytree(SOLUTIONS / "xai_lab", without_overlay / "xai_lab")
+    with (without_overlay / "xai_lab" / "grad_cam.py").open("a") as module:
+        module.write("\n\ndef overlay_heatmap(*args, **kwargs):\n    raise NotImplementedError\n")
+    assert (grade_exit_status(without_bonus), grade_exit_status(without_overlay)) == (0, 1)
