@@ -45,6 +45,8 @@ def add_parser(subparsers) -> None:
                         help="record who was graded in the results: student, repository, commit, commit_date")
     parser.add_argument("--call-timeout", type=float, metavar="SECONDS",
                         help=f"time limit per call of a student function (default {Limits().call:g})")
+    parser.add_argument("--fail-on-failed-check", action="store_true",
+                        help="exit 1 when a non-bonus check did not pass, as GitHub's graders fail the run")
     parser.set_defaults(run=run)
 
 
@@ -81,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         write_atomically(args.html, as_html(result))
     if args.format == "github":
-        report = as_github(result, classroom=not args.no_classroom, note=PUBLIC_ONLY_NOTE if args.no_classroom else "")
+        report = as_github(result, classroom=not args.no_classroom, note=PUBLIC_ONLY_NOTE if args.no_classroom else "",
+                           summary_url=run_url())
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as stream:
@@ -100,4 +103,14 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_under is not None and result.percent < args.fail_under:
         print(f"Punktzahl {result.percent:.1f} % liegt unter --fail-under {args.fail_under:g} %", file=sys.stderr)
         return 1
+    failed = [r for r in result.results if not r.bonus and not r.passed]
+    if args.fail_on_failed_check and failed:
+        print(f"{len(failed)} Prüfung(en) nicht bestanden.", file=sys.stderr)
+        return 1
     return 0
+
+
+def run_url() -> str:
+    """The page of the current GitHub Actions run (its summary is shown there), or ``""`` elsewhere."""
+    parts = [os.environ.get(name, "") for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""

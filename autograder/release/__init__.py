@@ -2,7 +2,10 @@
 
 The release holds the stubs, the German sheet as README, the public checks, the
 fixtures, the engine students need for ``python -m autograder check``, CPU
-requirements and the Classroom workflow, plus a manifest of the protected files.
+requirements and the Classroom workflow (``.github/workflows/grading.yml``, with the
+maximum the hidden checks pay in ``.github/scripts/max-points.txt`` so that a run that
+could not grade can still report ``0/Y`` without Python), plus a manifest of the
+protected files.
 It never holds ``solutions/``, ``tests/hidden/`` or stored reference results; a
 project test scans every release for them. ``--hidden-bundle DIR`` writes what the
 instructor's private repository holds: the hidden suites and the release manifest.
@@ -17,7 +20,9 @@ import tomllib
 from pathlib import Path
 
 from autograder.engine import manifest
-from autograder.engine.grading import REPO
+from autograder.engine.grading import REPO, available_tasks
+from autograder.reports.github import classroom_number
+from autograder.tasks import task
 
 TEMPLATE = Path(__file__).resolve().parent / "template"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -37,6 +42,11 @@ def requirements() -> str:
     return "\n".join(lines + project["dependencies"]) + "\n"
 
 
+def max_points() -> str:
+    """What the hidden checks pay without bonus, as the Classroom notices write it (``100``)."""
+    return classroom_number(sum(task(name).points for name in available_tasks()))
+
+
 def build_release(out: Path) -> Path:
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
@@ -52,6 +62,7 @@ def build_release(out: Path) -> Path:
     shutil.copytree(REPO / "fixtures", out / "fixtures", ignore=IGNORE)
     shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)
     (out / "requirements.txt").write_text(requirements())
+    (out / ".github" / "scripts" / "max-points.txt").write_text(max_points() + "\n")
     manifest.write_manifest(out)
     return out
 
