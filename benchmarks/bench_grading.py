@@ -6,7 +6,9 @@
    started together (as grading starts its workers).
 2. Grading the reference end to end (``python -m autograder grade solutions``), the
    same number of runs; target: median grading <= 2x median floor.
-3. ``grad_cam`` on torchvision's resnet18 (random weights), 224x224, CPU: the
+3. The students' public checks (``python -m autograder check solutions``) against the same
+   floor; target: median check <= 1.5x median floor.
+4. ``grad_cam`` on torchvision's resnet18 (random weights), 224x224, CPU: the
    reference against Captum's LayerGradCam and pytorch-grad-cam's GradCAM.
 """
 
@@ -48,15 +50,17 @@ def import_floor(families: list[str]) -> float:
 
 def grading_against_floor(repeats: int) -> None:
     families = sorted({family_of(task).name for task in available_tasks()})
-    floor, grading = [], []
-    for _ in range(repeats):  # interleaved, so both see the same machine state
+    floor, grading, checking = [], [], []
+    for _ in range(repeats):  # interleaved, so all see the same machine state
         floor.append(import_floor(families))
         grading.append(wall([sys.executable, "-m", "autograder", "grade", "solutions", "--format", "json"]))
-    f, g = statistics.median(floor), statistics.median(grading)
+        checking.append(wall([sys.executable, "-m", "autograder", "check", "solutions"]))
+    f, g, c = statistics.median(floor), statistics.median(grading), statistics.median(checking)
     print(f"tasks: {', '.join(available_tasks())}; worker families: {', '.join(families)}")
     print(f"import floor (all families' preloads, in parallel): median {f:.2f} s  runs {fmt(floor)}")
     print(f"grading the reference (CLI, end to end):            median {g:.2f} s  runs {fmt(grading)}")
-    print(f"ratio grading / floor: {g / f:.2f} (target <= 2.0)")
+    print(f"public checks of the reference (check, end to end): median {c:.2f} s  runs {fmt(checking)}")
+    print(f"ratio grading / floor: {g / f:.2f} (target <= 1.5); ratio check / floor: {c / f:.2f} (target <= 1.5)")
 
 
 def fmt(values) -> str:

@@ -222,6 +222,22 @@ def test_reference_is_green_with_full_points_and_the_notices_classroom_reads(ref
     assert (results["score"], results["max_score"]) == (110, 100)  # the bonus stays in results.json
 
 
+def test_the_visual_report_is_uploaded_and_linked_from_the_summary(reference_run, tmp_path):
+    run, repo = reference_run
+    assert "<html" in (repo / "bericht.html").read_text(encoding="utf-8")
+    steps = {step["name"]: step for step in yaml.safe_load((repo / ".github" / "workflows" / "grading.yml")
+                                                             .read_text())["jobs"]["grade"]["steps"]}
+    upload = steps["Bericht mit Bildern hochladen"]
+    assert upload["with"]["path"] == "bericht.html" and upload["id"] == "report" and upload["if"] == "always()"
+    link = steps["Bericht in der Zusammenfassung verlinken"]
+    assert link["env"]["REPORT_URL"] == "${{ steps.report.outputs.artifact-url }}"
+    summary = tmp_path / "summary.md"
+    url = "https://github.com/student/xai-lab/actions/runs/42/artifacts/7"
+    subprocess.run(["bash", "-eo", "pipefail", "-c", link["run"]], check=True,
+                   env={**os.environ, "REPORT_URL": url, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert f"]({url})" in summary.read_text() and "Bericht mit Bildern" in summary.read_text()
+
+
 def test_stubs_are_red_with_zero_points_and_one_annotation_per_function(stub_run):
     run, repo = stub_run
     assert run.failed and run.outcomes["grade"] == "failure"

@@ -10,9 +10,10 @@ if [ -f .hidden-suites/tests/hidden/pytest.ini ]; then
 else
   suites=(--suites tests/public --manifest MANIFEST.json --no-classroom)
 fi
-rm -f results.json
+rm -f results.json bericht.html
 commands=$(mktemp)
-python -m autograder grade . "${suites[@]}" --format github --results results.json --fail-on-failed-check \
+python -m autograder grade . "${suites[@]}" --format github --results results.json --html bericht.html \
+  --fail-on-failed-check \
   | tee "$commands"
 status=${PIPESTATUS[0]}
 graded=false
