@@ -21,6 +21,7 @@ CASES = {
     "cat_already_cat": _cf(CAT),
     "cat_to_unreachable": _cf(UNREACHABLE, steps=80),
     "bad_target_too_large": _cf(1000),
+    "bad_target_negative": _cf(-1),
     "bad_image_batch": _cf(DOG, image="chelsea_batch"),
     "bad_image_uint8_range": _cf(DOG, image="chelsea_uint8_range"),
 }
