@@ -13,6 +13,8 @@ rounds need the torch, TensorFlow or CLIP workers; the rest grade only pdp.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +146,7 @@ class Expectation:
     phrase: str
 
 
+@functools.cache
 def _calls_within_module(module: str) -> dict[str, set[str]]:
     """For each top-level function of the reference's ``module``: the top-level functions it runs (transitively)."""
     tree = ast.parse((SOLUTIONS / "xai_lab" / f"{module}.py").read_text())
@@ -164,12 +167,12 @@ def _calls_within_module(module: str) -> dict[str, set[str]]:
 CONTRACT_FUNCTIONS = {function for _, function, _ in CATCHES.values()}
 
 
-def affected(mutant: Submission) -> set[str]:
+def affected(mutant: Submission) -> frozenset[str]:
     """The contract functions whose calls run code the mutant edits (module-level edits reach all of its module)."""
     closure = _calls_within_module(mutant.module)
     edited = {edit.function for edit in mutant.edits}
-    return {function for function, runs in closure.items() if function in CONTRACT_FUNCTIONS
-            and (None in edited or runs & edited)}
+    return frozenset(function for function, runs in closure.items() if function in CONTRACT_FUNCTIONS
+                     and (None in edited or runs & edited))
 
 
 def _fits(round_: list[Expectation], wanted: Expectation) -> bool:
@@ -263,3 +266,19 @@ def test_stubs_pass_no_public_check():
     assert [r.check for r in result.results if r.passed] == []
     for r in result.results:
         assert "noch nicht implementiert" in r.feedback and not r.internal_error, (r.check, r.feedback)
+
+
+def test_stub_todo_regions_are_filled_and_point_to_the_sheet():
+    """Every TODO region of the stubs starts with a German pointer to an existing section of the sheet."""
+    sheet = (ASSIGNMENTS / "README.md").read_text()
+    regions = 0
+    for path in sorted((ASSIGNMENTS / "xai_lab").glob("*.py")):
+        lines = path.read_text().splitlines()
+        for index, line in enumerate(lines):
+            if line.strip().startswith("# ---") and line.strip().endswith("TODO ----") and "END TODO" not in line:
+                regions += 1
+                pointer = re.match(r"\s*# TODO \(Aufgabe (\d[a-c])[,;)]", lines[index + 1])
+                assert pointer, (path.name, index + 2, lines[index + 1])
+                assert f"### {pointer.group(1)}) " in sheet, pointer.group(1)
+                assert lines[index + 2].strip().startswith("# "), (path.name, index + 3)
+    assert regions == 9
