@@ -79,7 +79,7 @@ CATCHES = {
                                                   (("wrong_sign", "Vorzeichen"),)),
     "test_public_counterfactual_clipping": ("counterfactual", "generate_counterfactual", (("no_clipping", "clippen"),)),
     "test_public_counterfactual_stops": ("counterfactual", "generate_counterfactual",
-                                         (("stop_checked_on_original_only", "nicht beim ersten x angehalten"),
+                                         (("stop_checked_on_original_only", "alle 500 Updates"),
                                           ("never_stops", "steps = 0"))),
     "test_public_counterfactual_history": ("counterfactual", "generate_counterfactual",
                                            (("no_distance_term", "Fehlt der Abstandsterm"),)),

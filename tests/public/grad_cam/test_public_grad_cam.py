@@ -76,7 +76,7 @@ def test_public_grad_cam_format(call):
            f"Die Werte liegen in [{low:.3g}, {high:.3g}], erwartet min-max-normiert: Minimum 0, Maximum 1.")
 
 
-@check(1, function="grad_cam", title="Eingebaute Wahrheit: Klasse 235 im roten, Klasse 208 im blauen Quadrat")
+@check(1, function="grad_cam", title="Eingebaute Wahrheit: Klasse 235 rot, Klasse 208 blau")
 def test_public_grad_cam_planted_classes(call):
     for case, number, own, colour in (("cam_class_235", 235, RED, "roten"), ("cam_class_208", 208, BLUE, "blauen")):
         cam = heatmap(call, case)
@@ -86,7 +86,7 @@ def test_public_grad_cam_planted_classes(call):
                f"{peak(cam)} (Zeile, Spalte). Wird class_idx ignoriert oder eine andere Klasse erklärt?")
 
 
-@check(1, function="grad_cam", title="class_idx=None erklärt die Klasse mit dem größten Logit (hier 235)")
+@check(1, function="grad_cam", title="class_idx=None erklärt das größte Logit (hier 235)")
 def test_public_grad_cam_default_class(call):
     default, explicit = heatmap(call, "cam_default"), heatmap(call, "cam_class_235")
     difference = float(np.abs(default - explicit).max())
@@ -96,7 +96,7 @@ def test_public_grad_cam_default_class(call):
            "`logits.argmax()` (nicht Klasse 0, nicht die kleinste).")
 
 
-@check(1, function="grad_cam", title="ReLU auf der Karte: Blau spricht gegen Klasse 235, dort ist die Karte 0")
+@check(1, function="grad_cam", title="ReLU: wo Blau gegen Klasse 235 spricht, ist die Karte 0")
 def test_public_grad_cam_relu(call):
     for case, layer in (("cam_class_235", "layer4"), ("cam_layer3_class_235", "layer3")):
         cam = heatmap(call, case)
@@ -108,7 +108,7 @@ def test_public_grad_cam_relu(call):
                "gewichtete Summe?")
 
 
-@check(1, function="grad_cam", title="Erklärt wird das Logit: im lila Quadrat überwiegt Rot (+1 gegen −0,6)")
+@check(1, function="grad_cam", title="Logit statt Softmax: im lila Quadrat überwiegt Rot")
 def test_public_grad_cam_logit(call):
     for case, layer in (("cam_class_235", "layer4"), ("cam_layer3_class_235", "layer3")):
         cam = heatmap(call, case)
@@ -120,7 +120,7 @@ def test_public_grad_cam_logit(call):
                "Klasse 208 (blau): wird Softmax oder Log-Softmax statt des Logits abgeleitet?")
 
 
-@check(1, function="grad_cam", title="target_layer wird verwendet (layer3 ergibt eine andere Karte als layer4)")
+@check(1, function="grad_cam", title="target_layer wird verwendet (layer3 ≠ layer4)")
 def test_public_grad_cam_target_layer(call):
     layer4, layer3 = heatmap(call, "cam_class_235"), heatmap(call, "cam_layer3_class_235")
     expect(float(np.abs(layer3 - layer4).max()) > ZERO_TOLERANCE,
@@ -143,7 +143,7 @@ def test_public_grad_cam_bilinear(call):
            "F.interpolate(..., mode='bilinear', align_corners=False).")
 
 
-@check(1, function="grad_cam", title="Konstante Karte (Klasse 0 ohne Evidenz) wird zu Nullen, nicht NaN")
+@check(1, function="grad_cam", title="Konstante Karte (Klasse 0) wird zu Nullen, nicht NaN")
 def test_public_grad_cam_constant_map(call):
     value = value_of(call("cam_class_0"), "grad_cam")
     expect(isinstance(value, np.ndarray), f"Rückgabe muss ein np.ndarray sein, nicht {type(value).__name__}.")
@@ -176,7 +176,7 @@ def test_public_grad_cam_no_hooks_or_gradients(call):
            "Nach dem Aufruf haben Parameter ein .grad (z. B. durch score.backward()): nutze torch.autograd.grad.")
 
 
-@check(1, function="grad_cam", title="Modell (eval-Modus, Gewichte) und input_tensor bleiben unverändert")
+@check(1, function="grad_cam", title="Modell (eval-Modus, Gewichte) und Eingabe unverändert")
 def test_public_grad_cam_model_and_input_unchanged(call):
     reply = call("cam_default")
     value_of(reply, "grad_cam")
@@ -262,7 +262,7 @@ def test_public_overlay_alpha_one(call):
     expect_overlay(overlay(call, "overlay_alpha_1"), 1.0, "jet")
 
 
-@check(1, function="overlay_heatmap", title="Mischung (1 − alpha) · Bild + alpha · Farbkarte, ohne Überlauf")
+@check(1, function="overlay_heatmap", title="Mischung (1 − alpha) · Bild + alpha · Farbkarte")
 def test_public_overlay_blend(call):
     expect_overlay(overlay(call, "overlay_alpha_04"), 0.4, "jet")
 

@@ -173,7 +173,7 @@ def expect_grid(grid, name: str, **rule) -> None:
 
 # -- partial_dependence_1d ---------------------------------------------------------------
 
-@check(1, function=ONE_D, title="Rückgabe: (grid, average), zwei 1-D-np.ndarrays gleicher Länge")
+@check(1, function=ONE_D, title="Rückgabe: (grid, average), zwei 1-D-np.ndarrays")
 def test_public_pdp_1d_format(call):
     (_, _), reply = arrays_of(call, "pdp_1d_lstat_forest", ONE_D)
     types = reply.observations.get("returned_types", [])
@@ -182,7 +182,7 @@ def test_public_pdp_1d_format(call):
     pdp_1d(call, "pdp_1d_lstat_forest")
 
 
-@check(1, function=ONE_D, title="Gitter: grid_resolution Punkte zwischen den Perzentilen (nicht min/max)")
+@check(1, function=ONE_D, title="Gitter: zwischen den Perzentilen, nicht min/max")
 def test_public_pdp_grid_percentiles(call):
     for case, name, rule in (("pdp_1d_lstat_forest", "LSTAT", {}),
                              ("pdp_1d_rm_boosting", "RM", {"grid_resolution": 30, "percentiles": (0.1, 0.9)})):
@@ -190,7 +190,7 @@ def test_public_pdp_grid_percentiles(call):
         expect_grid(grid, name, **rule)
 
 
-@check(1, function=ONE_D, title="Gitter: eindeutige Werte, wenn es weniger als grid_resolution gibt")
+@check(1, function=ONE_D, title="Gitter: eindeutige Werte bei weniger als grid_resolution")
 def test_public_pdp_grid_unique_values(call):
     for case, resolution in (("pdp_1d_rad_unique", 20), ("pdp_1d_rad_boundary", 9)):
         grid, _, _ = pdp_1d(call, case)
@@ -204,7 +204,7 @@ def test_public_pdp_1d_averages(call):
         expect_average(average, reply, where)
 
 
-@check(1, function=ONE_D, title="X als np.ndarray mit Spaltenindex gibt dasselbe wie als DataFrame")
+@check(1, function=ONE_D, title="X als np.ndarray (Spaltenindex) wie als DataFrame")
 def test_public_pdp_array_input(call):
     frame_reply, array_reply = call("pdp_1d_lstat_forest"), call("pdp_1d_lstat_array")
     if frame_reply.ok and array_reply.status == "raised":
@@ -228,7 +228,7 @@ def test_public_pdp_input_unchanged(call):
                "np.array(X, copy=True)), bevor du eine Spalte überschreibst.")
 
 
-@check(1, function=ONE_D, title="ValueError: unbekanntes Merkmal, ungültige percentiles, grid_resolution < 2")
+@check(1, function=ONE_D, title="ValueError bei ungültigen Argumenten")
 def test_public_pdp_value_errors(call):
     for case, what in (("pdp_1d_unknown_feature", "ein unbekanntes Merkmal ('B' ist keine Spalte von X)"),
                        ("pdp_1d_percentiles_reversed", "percentiles=(0.95, 0.05) (nicht aufsteigend)"),
@@ -251,7 +251,7 @@ def test_public_pdp_2d_averages(call):
     expect_average(average, reply, "Random Forest, RM × LSTAT")
 
 
-@check(1, function=TWO_D, title="2-D: Zeilen = erstes Merkmal (RAD, 9 Werte), Spalten = zweites (LSTAT)")
+@check(1, function=TWO_D, title="2-D: Zeilen = erstes Merkmal (RAD), Spalten = zweites")
 def test_public_pdp_2d_orientation(call):
     grid_1, grid_2, _, _ = pdp_2d(call, "pdp_2d_rad_lstat_forest")
     if not grid_problem(grid_1, "LSTAT", grid_resolution=12) and not grid_problem(grid_2, "RAD", grid_resolution=12):
@@ -303,7 +303,7 @@ def points_in_their_band(bands, levels, extend, grid_1, grid_2, average) -> tupl
     return inside, counted
 
 
-@check(1, function=PLOT, title="Gefüllte Konturen zeigen die eigene 2-D-PDP (x = erstes Merkmal)")
+@check(1, function=PLOT, title="Gefüllte Konturen zeigen die eigene 2-D-PDP")
 def test_public_plot_shows_values(call):
     value, reply = plot_of(call, "plot_rm_lstat")
     filled = filled_contours(value)
@@ -336,7 +336,7 @@ def test_public_plot_isolines(call):
            "Die Isolinien sind nicht beschriftet: ax.clabel(isolinien) schreibt die Werte an die Linien.")
 
 
-@check(1, function=PLOT, title="Achsen: Merkmalsnamen als Beschriftung, übergebenes ax, ax=None")
+@check(1, function=PLOT, title="Achsen: Merkmalsnamen, übergebenes ax, ax=None")
 def test_public_plot_axes(call):
     value, _ = plot_of(call, "plot_rm_lstat")
     expect(value.get("is_given_axes"),
