@@ -199,7 +199,7 @@ def test_public_pdp_grid_unique_values(call):
 
 @check(1, function=ONE_D, title="1-D: Mittelwert der Vorhersagen über alle Zeilen von X")
 def test_public_pdp_1d_averages(call):
-    for case, where in (("pdp_1d_lstat_forest", "Random Forest, LSTAT"), ("pdp_1d_rm_boosting", "Gradient Boosting, RM")):
+    for case, where in (("pdp_1d_rm_boosting", "Gradient Boosting, RM"), ("pdp_1d_rad_unique", "Random Forest, RAD")):
         _, average, reply = pdp_1d(call, case)
         expect_average(average, reply, where)
 
