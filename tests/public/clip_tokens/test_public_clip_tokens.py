@@ -14,12 +14,23 @@ the gradient relevance of ``"a cute dog in a park"`` changes by 0.08 between the
 """
 
 import functools
-import importlib.util
 
 import numpy as np
+import pytest
 
-from autograder.engine.grading import FIXTURES
+from autograder.loading import load_module
 from autograder.suite import check, expect, expect_value_error, fail, value_of
+
+
+# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
+FIXTURES = None
+
+
+@pytest.fixture(autouse=True)
+def _trusted_fixtures(fixtures_dir):
+    global FIXTURES
+    FIXTURES = fixtures_dir
+
 
 TOLERANCE = 1e-4
 IMAGE_DEPENDENCE = 1e-3
@@ -36,10 +47,7 @@ PLANTED_CASES = {"tokens_dog_park": "a cute dog in a park", "tokens_kitten": "a 
 @functools.cache
 def planted():
     """``fixtures/clip_tokens/tiny_clip.py``, which states the planted truth (imports nothing heavy)."""
-    spec = importlib.util.spec_from_file_location("_public_tiny_clip", FIXTURES / "clip_tokens" / "tiny_clip.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(FIXTURES / "clip_tokens" / "tiny_clip.py", "_public_tiny_clip")
 
 
 def model_unchanged(seen: dict, function: str) -> None:

@@ -13,12 +13,23 @@ Tolerance 1e-8: scikit-learn's brute force and a correct implementation differ b
 from __future__ import annotations
 
 import functools
-import importlib.util
 
 import numpy as np
+import pytest
 
-from autograder.engine.grading import FIXTURES
+from autograder.loading import load_module
 from autograder.suite import check, expect, expect_value_error, explain_reply, fail, value_of
+
+
+# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
+FIXTURES = None
+
+
+@pytest.fixture(autouse=True)
+def _trusted_fixtures(fixtures_dir):
+    global FIXTURES
+    FIXTURES = fixtures_dir
+
 
 TOLERANCE = 1e-8
 GRID_TOLERANCE = 1e-9
@@ -32,9 +43,7 @@ DELEGATION = ("scikit-learns partial_dependence (oder PartialDependenceDisplay) 
 @functools.cache
 def rows():
     """The 102 rows every case averages over, read from the fixture CSV here (never from the worker)."""
-    spec = importlib.util.spec_from_file_location("_public_pdp_boston", FIXTURES / "pdp" / "boston.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(FIXTURES / "pdp" / "boston.py", "_public_pdp_boston")
     return module.check_rows(FIXTURES / "pdp" / "boston_house_prices.csv")
 
 
