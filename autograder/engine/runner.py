@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.engine.intake import copy_submission
+from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
 from autograder.engine.workers import Limits, Worker
 from autograder.model import CallStatus, Reply
@@ -54,6 +55,7 @@ class SubmissionRunner:
 
     def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
+        self.trusted_fixtures = Path(fixtures)
         # Workers read private copies: nothing a submission writes reaches the project's
         # fixtures or the submitted repository.
         self._workspace = tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
@@ -104,7 +106,7 @@ class SubmissionRunner:
     def call(self, request: dict) -> Reply:
         key = json.dumps(request, sort_keys=True)
         if key not in self._cache:
-            self._cache[key] = self._call(request)
+            self._cache[key] = complete(request, self._call(request), self.trusted_fixtures)
         return self._cache[key]
 
     def _call(self, request: dict) -> Reply:

@@ -149,8 +149,14 @@ def worker_view(engine: Path, fixtures: Path, submission: Path, private: Path) -
         read_only.append(str(venv_config))
     read_only += [str(entry) for entry in site_entries if os.path.lexists(entry)]
     read_only += [str(engine), str(fixtures), str(submission)]
-    overlays = {str(site_packages / target): str(engine / "autograder" / "worker" / stub)
-                for target, stub in FORBIDDEN_FILES.items() if (site_packages / target).is_file()}
+    overlays = {}
+    for target, stub in FORBIDDEN_FILES.items():
+        original = site_packages / target
+        if original.is_file():
+            overlays[str(original)] = str(engine / "autograder" / "worker" / stub)
+            # Stale bytecode of the original is never read: an empty .pyc is rejected and the stub compiled.
+            for cached in (original.parent / "__pycache__").glob(f"{original.stem}.*.pyc"):
+                overlays[str(cached)] = str(engine / "autograder" / "worker" / "forbidden" / "empty")
     return {
         "read_only": read_only,
         "writable": [str(private)],

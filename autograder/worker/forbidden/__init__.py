@@ -2,12 +2,6 @@
 the worker's view (see ``autograder.engine.sandbox.FORBIDDEN_FILES``).
 
 They are plain files, not run-time patches: ``importlib.reload``, a closure or a fresh
-import finds the same refusing code, because the original code is not in the view.
+import finds the same refusing code, because the original code is not in the view. Each
+file is self-contained (it runs as part of scikit-learn, without the engine).
 """
-
-MESSAGE = ("{name} von scikit-learn ist in dieser Aufgabe nicht verfügbar: die Partial Dependence "
-           "muss deine eigene Berechnung sein (Gitter wählen, Spalten setzen, vorhersagen, mitteln).")
-
-
-class ForbiddenShortcut(RuntimeError):
-    """A library function the contract says the student must write themselves."""

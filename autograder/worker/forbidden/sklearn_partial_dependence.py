@@ -1,25 +1,33 @@
 """Stands in for ``sklearn/inspection/_partial_dependence.py`` in the worker's view.
 
 The contract forbids scikit-learn's partial dependence inside ``xai_lab/pdp.py``; this
-file keeps ``sklearn.inspection`` importable and refuses the call with German feedback.
+file keeps ``sklearn.inspection`` importable and refuses every call with German feedback.
 """
-
-from autograder.worker.forbidden import MESSAGE, ForbiddenShortcut
 
 FORBIDDEN = True
 
 
+class ForbiddenShortcut(RuntimeError):
+    """A library function the contract says the student must write themselves."""
+
+
+def _refuse(name):
+    raise ForbiddenShortcut(
+        f"{name} von scikit-learn ist in dieser Aufgabe nicht verfügbar: die Partial Dependence muss "
+        "deine eigene Berechnung sein (Gitter wählen, Spalte setzen, vorhersagen, mitteln).")
+
+
 def partial_dependence(*args, **kwargs):
-    raise ForbiddenShortcut(MESSAGE.format(name="partial_dependence"))
+    _refuse("partial_dependence")
 
 
 def _partial_dependence_brute(*args, **kwargs):
-    raise ForbiddenShortcut(MESSAGE.format(name="partial_dependence"))
+    _refuse("partial_dependence")
 
 
 def _partial_dependence_recursion(*args, **kwargs):
-    raise ForbiddenShortcut(MESSAGE.format(name="partial_dependence"))
+    _refuse("partial_dependence")
 
 
 def _grid_from_X(*args, **kwargs):
-    raise ForbiddenShortcut(MESSAGE.format(name="partial_dependence"))
+    _refuse("partial_dependence")

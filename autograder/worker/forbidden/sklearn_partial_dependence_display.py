@@ -1,16 +1,24 @@
 """Stands in for ``sklearn/inspection/_plot/partial_dependence.py`` in the worker's view."""
 
-from autograder.worker.forbidden import MESSAGE, ForbiddenShortcut
-
 FORBIDDEN = True
+
+
+class ForbiddenShortcut(RuntimeError):
+    """A library function the contract says the student must write themselves."""
+
+
+def _refuse(name):
+    raise ForbiddenShortcut(
+        f"{name} von scikit-learn ist in dieser Aufgabe nicht verfügbar: die Partial Dependence muss "
+        "deine eigene Berechnung sein (Gitter wählen, Spalte setzen, vorhersagen, mitteln).")
 
 
 class PartialDependenceDisplay:
     """Refuses to be built or used: the contract's plot draws the student's own values."""
 
     def __init__(self, *args, **kwargs):
-        raise ForbiddenShortcut(MESSAGE.format(name="PartialDependenceDisplay"))
+        _refuse("PartialDependenceDisplay")
 
     @classmethod
     def from_estimator(cls, *args, **kwargs):
-        raise ForbiddenShortcut(MESSAGE.format(name="PartialDependenceDisplay"))
+        _refuse("PartialDependenceDisplay")
