@@ -11,23 +11,24 @@ class ForbiddenShortcut(RuntimeError):
     """A library function the contract says the student must write themselves."""
 
 
-def _refuse(name):
+def _refuse():
     raise ForbiddenShortcut(
-        f"{name} von scikit-learn ist in dieser Aufgabe nicht verfügbar: die Partial Dependence muss "
-        "deine eigene Berechnung sein (Gitter wählen, Spalte setzen, vorhersagen, mitteln).")
+        "scikit-learns partial_dependence (auch PartialDependenceDisplay) steht beim Bewerten nicht "
+        "zur Verfügung. Die Partial Dependence muss deine eigene Berechnung sein (Gitter wählen, Spalte "
+        "setzen, vorhersagen, mitteln).")
 
 
 def partial_dependence(*args, **kwargs):
-    _refuse("partial_dependence")
+    _refuse()
 
 
 def _partial_dependence_brute(*args, **kwargs):
-    _refuse("partial_dependence")
+    _refuse()
 
 
 def _partial_dependence_recursion(*args, **kwargs):
-    _refuse("partial_dependence")
+    _refuse()
 
 
 def _grid_from_X(*args, **kwargs):
-    _refuse("partial_dependence")
+    _refuse()
