@@ -27,7 +27,6 @@ gradings' workspaces or home directories is mounted.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -98,30 +97,51 @@ def _runtime_requirements() -> list[str]:
     return list(project["dependencies"]) + list(ALSO_ALLOWED)
 
 
+def _installed(site_packages: Path) -> dict[str, Path]:
+    """Every distribution installed in ``site_packages``: canonical name -> its ``.dist-info``."""
+    return {canonicalize_name(info.name[:-len(".dist-info")].rsplit("-", 1)[0]): info
+            for info in site_packages.glob("*.dist-info")}
+
+
+def _requires(info: Path) -> list[str]:
+    """The ``Requires-Dist`` lines of a distribution's metadata (headers end at the first empty line;
+    a whitespace-only line continues a multi-line field such as ``License``)."""
+    requirements = []
+    for line in (info / "METADATA").read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line:
+            break
+        if line.startswith("Requires-Dist:"):
+            requirements.append(line.split(":", 1)[1].strip())
+    return requirements
+
+
+def _top_level(info: Path) -> set[str]:
+    """First path components of the files a distribution installed (its ``RECORD``)."""
+    names = set()
+    for line in (info / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines():
+        first = line.lstrip('"').split("/", 1)[0].split(",", 1)[0]
+        if first and first != "..":
+            names.add(first)
+    return names
+
+
 @functools.lru_cache(maxsize=1)
 def allowed_site_entries() -> tuple[tuple[Path, ...], tuple[str, ...]]:
     """Site-packages entries (top-level files and directories) of the required distributions and
     everything they require, and the names of those distributions."""
-    by_name: dict[str, importlib.metadata.Distribution] = {}
-    for dist in importlib.metadata.distributions():
-        by_name.setdefault(canonicalize_name(dist.metadata["Name"]), dist)
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    installed = _installed(site_packages)
     wanted, todo = set(), [Requirement(text) for text in _runtime_requirements()]
     while todo:
         requirement = todo.pop()
         name = canonicalize_name(requirement.name)
         if name in wanted or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
             continue
-        if name not in by_name:
+        if name not in installed:
             continue  # an optional platform dependency that is not installed here
         wanted.add(name)
-        todo.extend(Requirement(text) for text in by_name[name].requires or [])
-    entries = set()
-    for name in wanted:
-        dist = by_name[name]
-        root = Path(dist.locate_file(""))
-        for file in dist.files or []:
-            if file.parts and file.parts[0] != "..":
-                entries.add(root / file.parts[0])
+        todo.extend(Requirement(text) for text in _requires(installed[name]))
+    entries = {site_packages / first for name in wanted for first in _top_level(installed[name])}
     return tuple(sorted(entries)), tuple(sorted(wanted))
 
 
