@@ -9,6 +9,7 @@ isolates the worker: a passing test then means the isolation stopped it.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -123,17 +124,30 @@ def test_writing_into_the_checkout_fixtures_venv_and_tmp_changes_nothing(tmp_pat
     assert passed(result) == passed(reference_grade)
 
 
-def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, untouched):
-    """Grading A (the reference, slowed down) runs in another process while B looks for A's copy."""
+# Grading A's module waits at import (at most 20 s per call, under the call limit) until the
+# test drops a file into A's workspace copy: A is certainly still running while B looks for it.
+WAITS_FOR_RELEASE = ("# held_reference\n"
+                     "import os as _os, time as _time\n"
+                     "_until = _time.monotonic() + 20\n"
+                     "while not _os.path.exists(_os.path.join(_os.path.dirname(__file__), 'release')) "
+                     "and _time.monotonic() < _until:\n"
+                     "    _time.sleep(0.1)\n")
+
+
+def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_grade, untouched):
+    """Grading A (the reference, held at import) runs in another process while B looks for A's copy."""
     before = set(glob.glob("/tmp/xai-lab-grading-*"))
-    slow = build(Submission("slow_reference", "grad_cam", (), at_import="import time\ntime.sleep(2)\n"), tmp_path / "a")
-    other = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(slow), "--tasks", "grad_cam",
-                              "--format", "json"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    held = build(Submission("held_reference", "grad_cam", (), at_import=WAITS_FOR_RELEASE), tmp_path / "a")
+    other = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(held), "--tasks", "grad_cam",
+                              "--format", "json"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    workspace = None
     try:
-        deadline = time.monotonic() + 60
-        while not set(glob.glob("/tmp/xai-lab-grading-*/submission/xai_lab/grad_cam.py")) - {
-                f"{path}/submission/xai_lab/grad_cam.py" for path in before}:
+        deadline = time.monotonic() + 120
+        while workspace is None:
             assert time.monotonic() < deadline and other.poll() is None, "grading A did not start"
+            new = [path for path in set(glob.glob("/tmp/xai-lab-grading-*")) - before
+                   if "held_reference" in _read(f"{path}/submission/xai_lab/grad_cam.py")]
+            workspace = new[0] if new else None
             time.sleep(0.2)
         assert "def _min_max" in stolen_source(OTHER_WORKSPACE_FINDER)  # A's copy is readable from here
         thief = steals_reference("workspace_thief", f"# {WORKSPACE_THIEF}\n{OTHER_WORKSPACE_FINDER}")
@@ -141,7 +155,18 @@ def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, untouched):
         assert other.poll() is None, "grading A ended before B's calls: the test proved nothing"
         assert passed(result) == twin
     finally:
-        other.wait(timeout=600)
+        if workspace is not None and os.path.isdir(f"{workspace}/submission/xai_lab"):
+            open(f"{workspace}/submission/xai_lab/release", "w").close()
+        output, _ = other.communicate(timeout=900)
+    assert json.loads(output)["score"] == reference_grade.score  # A itself is graded normally
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def test_replacing_adapter_internals_gains_nothing(tmp_path, untouched):

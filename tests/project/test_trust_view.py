@@ -10,7 +10,9 @@ import pytest
 
 from autograder.engine.grading import FIXTURES, SUITES, isolation
 from autograder.engine.runner import SubmissionRunner
-from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, allowed_site_entries, isolation_level
+from autograder.engine import sandbox, workers
+from autograder.engine.sandbox import (NAMESPACES, NOBODY, PROCESSES, USER_NAMESPACES, allowed_site_entries,
+                                       isolation_level)
 from tests.project.editing import REPO, build
 from tests.project.hostile_submissions import in_grad_cam
 from tests.project.trust_snapshot import SITE_PACKAGES
@@ -21,6 +23,7 @@ ALLOWED = ("torch", "torchvision", "PIL", "matplotlib", "skimage", "cv2", "sklea
 PROBE = in_grad_cam("probe", f'''import importlib, json, os, sys, tempfile
 seen = {{"uid": os.getuid(), "root": sorted(os.listdir("/")), "tmp": sorted(os.listdir("/tmp")),
         "bytecode": sys.dont_write_bytecode, "cwd": os.getcwd(), "private": tempfile.gettempdir()}}
+seen["capabilities"] = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0]
 seen["exists"] = [path for path in {[str(REPO), str(REPO / ".git"), str(SUITES), str(REPO / "solutions"),
                                      "/root/.bashrc", "/etc/shadow", "/home", "/work/main/.git"]!r}
                   if os.path.lexists(path)]
@@ -53,14 +56,18 @@ for attempt in range(2):
 raise RuntimeError(json.dumps(seen))''')
 
 
-@pytest.fixture(scope="module")
-def view(tmp_path_factory):
-    submission = build(PROBE, tmp_path_factory.mktemp("probe"))
+def probe(root):
+    submission = build(PROBE, root)
     with SubmissionRunner(submission, FIXTURES) as runner:  # the probe imports heavy packages: default limits
         reply = runner.call({"module": "grad_cam", "function": "grad_cam", "input": "planted", "kwargs": {}})
         workspace = str(runner.submission.parent)
     assert reply.status == "raised", reply
     return json.loads(reply.error["message"]), workspace
+
+
+@pytest.fixture(scope="module")
+def view(tmp_path_factory):
+    return probe(tmp_path_factory.mktemp("probe"))
 
 
 needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="needs namespaces")
@@ -84,11 +91,25 @@ def test_only_the_private_directory_is_writable_and_no_bytecode_is_written(view)
     assert seen["bytecode"] is True
 
 
-def test_the_worker_runs_as_nobody_under_root_namespaces(view):
+def test_the_worker_runs_as_nobody_without_capabilities_under_root_namespaces(view):
     seen, _ = view
     if isolation_level() == NAMESPACES:
         assert seen["uid"] == NOBODY
+        assert int(seen["capabilities"], 16) == 0
     assert isolation() == isolation_level()
+
+
+@pytest.mark.skipif(isolation_level() != NAMESPACES, reason="simulates the user-namespace level as root")
+def test_user_namespaces_give_the_same_view_without_capabilities(tmp_path, monkeypatch):
+    """The level a machine without root gets, where the kernel allows unprivileged user namespaces;
+    run here as root inside a user namespace, which confers no capabilities outside it."""
+    monkeypatch.setattr(sandbox, "isolation_level", lambda: USER_NAMESPACES)
+    monkeypatch.setattr(workers, "isolation_level", lambda: USER_NAMESPACES)
+    seen, workspace = probe(tmp_path)
+    assert seen["uid"] == 0 and int(seen["capabilities"], 16) == 0
+    assert seen["exists"] == [] and seen["writable"] == [] and seen["own_dir_writable"]
+    assert seen["importable"] == list(ALLOWED)
+    assert seen["forbidden_0"] == seen["forbidden_1"] == "ForbiddenShortcut"
 
 
 @needs_namespaces
