@@ -86,9 +86,15 @@ def _drop_capabilities() -> None:
 
 
 def enter_view(view: dict, staging: str) -> bool:
-    """Build the view's root on ``staging`` and pivot into it; return whether it happened."""
-    if os.getpid() != 1 or not view:
+    """Build the view's root on ``staging`` and pivot into it; return whether it happened.
+
+    An empty view (isolation ``processes``) does nothing. A view outside a fresh PID namespace
+    is an error: the grade would claim an isolation the worker does not have.
+    """
+    if not view:
         return False
+    if os.getpid() != 1:
+        raise RuntimeError("the worker's view needs its own PID and mount namespaces")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", staging, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=8m")
     for link, target in view.get("links", {}).items():

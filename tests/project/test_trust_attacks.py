@@ -124,30 +124,39 @@ def test_writing_into_the_checkout_fixtures_venv_and_tmp_changes_nothing(tmp_pat
     assert passed(result) == passed(reference_grade)
 
 
-# Grading A's module waits at import (at most 10 s per call, well under the call limit) until the
-# test drops a file into A's workspace copy: A runs for minutes (21 cases) while B looks for it.
-WAITS_FOR_RELEASE = ("# held_reference\n"
-                     "import os as _os, time as _time\n"
-                     "_until = _time.monotonic() + 10\n"
-                     "while not _os.path.exists(_os.path.join(_os.path.dirname(__file__), 'release')) "
-                     "and _time.monotonic() < _until:\n"
-                     "    _time.sleep(0.1)\n")
+# Grading A runs in its own process and holds before its first check (in the trusted process,
+# where no time limit applies) until the test releases it: its workspace and worker exist
+# for as long as B needs, whatever the machine's load.
+HELD_GRADING = """
+import json, sys, time
+from pathlib import Path
+from autograder.engine.grading import grade
+
+
+class Held:
+    def start(self, total):
+        while not Path(sys.argv[2]).exists():
+            time.sleep(0.1)
+
+    def advance(self, result):
+        pass
+
+
+print(json.dumps({"score": grade(Path(sys.argv[1]), ["grad_cam"], progress=Held()).score}))
+"""
 
 
 def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_grade, untouched):
-    """Grading A (the reference, held at import) runs in another process while B looks for A's copy."""
+    """Grading A (the reference) is alive in another process while B looks for A's copy."""
     before = set(glob.glob("/tmp/xai-lab-grading-*"))
-    held = build(Submission("held_reference", "grad_cam", (), at_import=WAITS_FOR_RELEASE), tmp_path / "a")
-    other = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(held), "--tasks", "grad_cam",
-                              "--format", "json"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    workspace = None
+    release = tmp_path / "release"
+    other = subprocess.Popen([sys.executable, "-c", HELD_GRADING, str(SOLUTIONS), str(release)], cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while workspace is None:
+        while not set(glob.glob("/tmp/xai-lab-grading-*/submission/xai_lab/grad_cam.py")) - {
+                f"{path}/submission/xai_lab/grad_cam.py" for path in before}:
             assert time.monotonic() < deadline and other.poll() is None, "grading A did not start"
-            new = [path for path in set(glob.glob("/tmp/xai-lab-grading-*")) - before
-                   if "held_reference" in _read(f"{path}/submission/xai_lab/grad_cam.py")]
-            workspace = new[0] if new else None
             time.sleep(0.2)
         assert "def _min_max" in stolen_source(OTHER_WORKSPACE_FINDER)  # A's copy is readable from here
         thief = steals_reference("workspace_thief", f"# {WORKSPACE_THIEF}\n{OTHER_WORKSPACE_FINDER}")
@@ -155,18 +164,9 @@ def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_gr
         assert other.poll() is None, "grading A ended before B's calls: the test proved nothing"
         assert passed(result) == twin
     finally:
-        if workspace is not None and os.path.isdir(f"{workspace}/submission/xai_lab"):
-            open(f"{workspace}/submission/xai_lab/release", "w").close()
+        release.touch()
         output, _ = other.communicate(timeout=900)
     assert json.loads(output)["score"] == reference_grade.score  # A itself is graded normally
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except OSError:
-        return ""
 
 
 def test_replacing_adapter_internals_gains_nothing(tmp_path, untouched):
