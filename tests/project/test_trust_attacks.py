@@ -124,34 +124,41 @@ def test_writing_into_the_checkout_fixtures_venv_and_tmp_changes_nothing(tmp_pat
     assert passed(result) == passed(reference_grade)
 
 
-# Grading A runs in its own process and holds before its first check (in the trusted process,
-# where no time limit applies) until the test releases it: its workspace and worker exist
-# for as long as B needs, whatever the machine's load.
-HELD_GRADING = """
+# Both gradings run in processes of their own (a grading kills every descendant of its process
+# when it ends, so B must not be A's ancestor). A holds before its first check, in its trusted
+# process where no time limit applies, until the test releases it: its workspace and worker
+# exist for as long as B needs, whatever the machine's load.
+GRADING = """
 import json, sys, time
 from pathlib import Path
 from autograder.engine.grading import grade
+from autograder.engine.workers import Limits
 
 
 class Held:
     def start(self, total):
-        while not Path(sys.argv[2]).exists():
+        while sys.argv[2] and not Path(sys.argv[2]).exists():
             time.sleep(0.1)
 
     def advance(self, result):
         pass
 
 
-print(json.dumps({"score": grade(Path(sys.argv[1]), ["grad_cam"], progress=Held()).score}))
+result = grade(Path(sys.argv[1]), ["grad_cam"], progress=Held(), limits=Limits(call=6.0, call_after_timeout=1.0))
+print(json.dumps({"score": result.score, "passed": sorted(r.check for r in result.results if r.passed)}))
 """
 
 
+def grading_process(submission, release="") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", GRADING, str(submission), str(release)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
 def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_grade, untouched):
-    """Grading A (the reference) is alive in another process while B looks for A's copy."""
+    """Grading A (the reference) is alive in another process while grading B looks for A's copy."""
     before = set(glob.glob("/tmp/xai-lab-grading-*"))
     release = tmp_path / "release"
-    other = subprocess.Popen([sys.executable, "-c", HELD_GRADING, str(SOLUTIONS), str(release)], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    other = grading_process(SOLUTIONS, release)
     try:
         deadline = time.monotonic() + 120
         while not set(glob.glob("/tmp/xai-lab-grading-*/submission/xai_lab/grad_cam.py")) - {
@@ -159,10 +166,11 @@ def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_gr
             assert time.monotonic() < deadline and other.poll() is None, "grading A did not start"
             time.sleep(0.2)
         assert "def _min_max" in stolen_source(OTHER_WORKSPACE_FINDER)  # A's copy is readable from here
-        thief = steals_reference("workspace_thief", f"# {WORKSPACE_THIEF}\n{OTHER_WORKSPACE_FINDER}")
-        result = grade_edited(thief, tmp_path / "b", FAST_LIMITS)
+        thief = build(steals_reference("workspace_thief", f"# {WORKSPACE_THIEF}\n{OTHER_WORKSPACE_FINDER}"),
+                      tmp_path / "b")
+        output, _ = grading_process(thief).communicate(timeout=900)
         assert other.poll() is None, "grading A ended before B's calls: the test proved nothing"
-        assert passed(result) == twin
+        assert set(json.loads(output)["passed"]) == twin
     finally:
         release.touch()
         output, _ = other.communicate(timeout=900)
