@@ -19,8 +19,8 @@ from dataclasses import dataclass
 class Family:
     """A worker kind: the libraries it imports before any submission code runs.
 
-    ``forking``: the worker forks a fresh child per call after its imports. TensorFlow
-    starts threads at import and cannot be forked safely, so its worker runs calls inline.
+    ``forking``: the worker forks a fresh child per call after its imports, so nothing a call
+    changes (a patched library or adapter) reaches the next call.
     """
 
     name: str
@@ -62,7 +62,7 @@ class Task:
 # TensorFlow never shares a process with torchvision or transformers: it segfaults here.
 FAMILIES = {family.name: family for family in (
     Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"), forking=True),
-    Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=False),
+    Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True),
     Family("sklearn", ("numpy", "pandas", "matplotlib", "sklearn.ensemble"), forking=True),
     # transformers imports lazily: name the CLIP modules so no call pays for them.
     Family("clip", ("numpy", "PIL.Image", "torch", "torchvision", "transformers",

@@ -16,7 +16,7 @@ from autograder.engine import manifest as release_manifest
 from autograder.engine.plugin import EngineError, GradingPlugin
 from autograder.engine.processes import become_subreaper
 from autograder.engine.runner import SubmissionRunner, hash_tree
-from autograder.engine.sandbox import namespace_prefix
+from autograder.engine.sandbox import isolation_level
 from autograder.engine.workers import Limits
 from autograder.model import Grade, Metadata
 from autograder.tasks import TASK_BY_NAME, TASKS
@@ -71,8 +71,9 @@ def suites_hash(suites: Path, tasks: list[str]) -> str:
 
 
 def isolation() -> str:
-    """``namespaces`` when workers run in PID/mount/network namespaces, else ``processes``."""
-    return "namespaces" if namespace_prefix() else "processes"
+    """Which isolation the workers ran under (``autograder.engine.sandbox``): ``namespaces``,
+    ``user-namespaces`` or ``processes``."""
+    return isolation_level()
 
 
 @contextlib.contextmanager
@@ -110,7 +111,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     tasks = validate(submission, tasks, suites)
     started = time.perf_counter()
     become_subreaper()
-    runner = SubmissionRunner(submission, fixtures, limits, hide=(suites, REPO / "tests", REPO / "solutions"))
+    runner = SubmissionRunner(submission, fixtures, limits)
     plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites))
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]

@@ -20,11 +20,10 @@ from pathlib import Path
 
 from autograder import exit_status, protocol
 from autograder.engine.processes import kill_group, limit_worker_resources
-from autograder.engine.sandbox import namespace_prefix
+from autograder.engine.sandbox import NAMESPACES, NOBODY, isolation_level, namespace_prefix, worker_view
 from autograder.model import CallStatus, Reply
 from autograder.tasks import FAMILIES
 
-ENGINE_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
     "from autograder.worker.main import main; main()"
@@ -79,22 +78,28 @@ class _OutputDrain(threading.Thread):
 class Worker:
     """One worker process of one framework family for one submission."""
 
-    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits,
-                 hide: tuple[Path, ...] = ()) -> None:
+    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits, *,
+                 engine: Path, staging: Path) -> None:
+        """``engine``: the private copy of the worker-side code; ``staging``: an empty directory the
+        worker mounts its minimal root on (inside its own mount namespace)."""
         self.family, self.limits = family, limits
         self.forking = FAMILIES[family].forking
         self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
+        if isolation_level() == NAMESPACES:
+            os.chown(self.home.name, NOBODY, NOBODY)  # the worker runs as nobody there
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
+        view = worker_view(engine, fixtures, submission, Path(self.home.name)) if namespace_prefix() else {}
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
                   "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
-                  "hide": [str(path) for path in hide], "fork": self.forking}
+                  "view": view, "staging": str(staging), "fork": self.forking}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                    PYTHONDONTWRITEBYTECODE="1")
+        # ``-B``: ``-I`` ignores PYTHONDONTWRITEBYTECODE, and no worker writes bytecode anywhere.
         self.process = subprocess.Popen(
-            [*namespace_prefix(), sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ENGINE_ROOT)),
+            [*namespace_prefix(), sys.executable, "-I", "-B", "-c", BOOTSTRAP.format(root=str(engine)),
              json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(request_read, reply_write), cwd=self.home.name, env=env,
@@ -110,7 +115,7 @@ class Worker:
         if message.get("kind") != "ready":
             raise protocol.ProtocolError("worker did not report ready")
         self.import_seconds = float(message.get("import_seconds", 0.0))
-        self.hidden = list(message.get("hidden", []))
+        self.view_entered = bool(message.get("view_entered"))
 
     def _read(self, deadline: float) -> dict:
         return protocol.read_message(self.reply_read, deadline)

@@ -18,7 +18,7 @@ from autograder.tasks import FAMILIES
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
 from autograder.worker.forking import serve_one
-from autograder.worker.isolation import hide
+from autograder.worker.isolation import enter_view
 
 
 def _preload(family: str) -> float:
@@ -35,12 +35,13 @@ def _preload(family: str) -> float:
 def main() -> None:
     config = json.loads(sys.argv[1])
     request_fd, reply_fd = config["request_fd"], config["reply_fd"]
-    hidden = hide(config.get("hide", []))
+    # Before any library or submission code: afterwards nothing outside the view exists.
+    view_entered = enter_view(config.get("view") or {}, config.get("staging", ""))
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
     sys.path.append(config["submission"])
     store = FixtureStore(config["fixtures"], config["fixture_hashes"])
-    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "hidden": hidden})
+    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "view_entered": view_entered})
     while True:
         try:
             request = read_message(request_fd)

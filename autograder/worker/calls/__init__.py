@@ -10,6 +10,7 @@ arrays, numbers, strings), ``observations`` (what the call did to its inputs) an
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -35,6 +36,21 @@ def load_family(family: str) -> None:
 
 
 _imported: dict[str, object] = {}
+# The directory the worker's engine code was imported from (the private copy).
+_ENGINE_PATH = str(__import__("pathlib").Path(__file__).resolve().parents[3])
+
+
+def seal() -> None:
+    """Take the harness out of the submission's reach by name, just before its first import.
+
+    The harness keeps direct references to everything it uses; afterwards ``import
+    autograder...`` and ``sys.modules["autograder..."]`` find nothing, so a submission cannot
+    patch an adapter or an observer by naming it. (Reaching them through the garbage
+    collector or stack frames remains possible: README, "Trust model".)
+    """
+    for name in [name for name in sys.modules if name == "autograder" or name.startswith("autograder.")]:
+        del sys.modules[name]
+    sys.path[:] = [entry for entry in sys.path if entry != _ENGINE_PATH]
 
 
 class SubmissionRaised(Exception):
@@ -59,6 +75,7 @@ def _error_info(error: BaseException) -> dict:
 def student_module(name: str):
     """``xai_lab.<name>`` of the submission, imported once per worker (failures are remembered)."""
     if name not in _imported:
+        seal()
         try:
             _imported[name] = importlib.import_module(f"xai_lab.{name}")
         except BaseException as error:  # SystemExit and KeyboardInterrupt included
