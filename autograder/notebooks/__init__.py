@@ -36,3 +36,10 @@ NOTEBOOK_NAMES = tuple(name for name, _, _ in NOTEBOOKS)
 def master(name: str) -> Path:
     """The master notebook ``notebooks/<name>.ipynb``."""
     return MASTERS / f"{name}.ipynb"
+
+
+def add_parser(subparsers) -> None:
+    """The ``notebooks`` command (wired when ``cli.COMMANDS`` names it)."""
+    from autograder.notebooks.command import add_parser as add
+
+    add(subparsers)

@@ -60,17 +60,25 @@ def _run_otter(notebook: Path, autograder_zip: Path, submission: Path):
         return grade_submission(str(notebook), str(autograder_zip), quiet=True)
 
 
-def grade_notebook(submission: Path, hidden: Path, name: str, title: str) -> list[CheckResult]:
-    """One notebook's auto-checked questions as check results (all 0 when the notebook is missing)."""
+def grade_notebook(submission: Path, hidden: Path, name: str, title: str):
+    """One notebook's auto-checked questions as check results (all 0 when the notebook is missing).
+
+    Returns
+    -------
+    checks : list of CheckResult
+    executed : nbformat.NotebookNode or None
+        The notebook as otter executed it (outputs and errors included), when it ran.
+    """
     autograder_zip = Path(hidden) / HIDDEN_FOLDER / autograder_zip_name(name)
     notebook = Path(submission) / STUDENT_FOLDER / f"{name}.ipynb"
     points = questions(autograder_zip)
     started = time.monotonic()
-    scores, problem = {}, ""
+    scores, problem, executed = {}, "", None
     if not notebook.is_file():
         problem = f"Das Notebook notebooks/{name}.ipynb fehlt."
     else:
         results = _run_otter(notebook, autograder_zip, Path(submission))
+        executed = results.notebook
         if results.has_catastrophic_failure():
             problem = "Das Notebook ließ sich nicht bewerten (es ist beschädigt oder kein Notebook)."
         else:
@@ -91,7 +99,7 @@ def grade_notebook(submission: Path, hidden: Path, name: str, title: str) -> lis
             task=TASK, function=name, check=f"{name}.{question}", title=f"Notebook {title}: Frage „{question}“",
             max_score=possible, score=score, outcome=Outcome.PASSED if passed else Outcome.FAILED,
             feedback=feedback, seconds=seconds))
-    return checks
+    return checks, executed
 
 
 def grade_notebooks(submission: Path, hidden: Path) -> Grade:
@@ -99,5 +107,5 @@ def grade_notebooks(submission: Path, hidden: Path) -> Grade:
     started = time.monotonic()
     results = []
     for name, _, title in NOTEBOOKS:
-        results += grade_notebook(submission, hidden, name, title)
+        results += grade_notebook(submission, hidden, name, title)[0]
     return Grade(tasks=[TASK], results=results, seconds=time.monotonic() - started)

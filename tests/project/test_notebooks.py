@@ -1,0 +1,189 @@
+"""The exploratory notebooks (issue 16): otter assign, offline execution, grading, leaks, German prose.
+
+Each notebook is executed twice per session, both times by otter's grader (nbconvert's
+``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``:
+once as the unanswered student version and once as the solved version. The executed
+student notebooks are reused for the error-cell and run-time checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.notebooks import NOTEBOOK_NAMES, NOTEBOOKS
+from autograder.notebooks.grading import grade_notebook, questions
+from autograder.notebooks.masters import leaks, questions as master_questions
+from autograder.notebooks.release import autograder_zip_name, build_notebooks, solution_notebook_name
+from tests.project.editing import REPO, SOLUTIONS
+
+OFFLINE_SECONDS = 120  # the issue's budget for one notebook, top to bottom, offline
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("notebooks")
+    release, hidden = root / "release", root / "hidden"
+    student = build_notebooks(release, hidden)
+    return release, hidden, student
+
+
+def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
+    """A submission root: the reference ``xai_lab``, the fixtures and the given notebooks."""
+    shutil.copytree(SOLUTIONS / "xai_lab", root / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "fixtures").symlink_to(REPO / "fixtures", target_is_directory=True)
+    (root / "notebooks").mkdir()
+    for name, path in notebooks.items():
+        shutil.copy2(path, root / "notebooks" / f"{name}.ipynb")
+    return root
+
+
+def _graded(root: Path, hidden: Path) -> dict:
+    graded = {}
+    for name, _, title in NOTEBOOKS:
+        started = time.monotonic()
+        checks, executed = grade_notebook(root, hidden, name, title)
+        graded[name] = (checks, executed, time.monotonic() - started)
+    return graded
+
+
+@pytest.fixture(scope="module")
+def unanswered(built, tmp_path_factory):
+    release, hidden, _ = built
+    root = _submission(tmp_path_factory.mktemp("unanswered"),
+                       {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
+    return _graded(root, hidden)
+
+
+@pytest.fixture(scope="module")
+def solved(built, tmp_path_factory):
+    _, hidden, _ = built
+    root = _submission(tmp_path_factory.mktemp("solved"),
+                       {name: hidden / "notebooks" / solution_notebook_name(name) for name in NOTEBOOK_NAMES})
+    return _graded(root, hidden)
+
+
+def _errors(executed) -> list[str]:
+    return [f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
+            for index, cell in enumerate(executed.cells) if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+
+
+def test_release_layout(built):
+    release, hidden, student = built
+    assert sorted(path.name for path in student) == sorted(f"{name}.ipynb" for name in NOTEBOOK_NAMES)
+    for name in NOTEBOOK_NAMES:
+        assert (hidden / "notebooks" / autograder_zip_name(name)).is_file()
+        assert (hidden / "notebooks" / solution_notebook_name(name)).is_file()
+        assert not list(release.rglob("*.zip"))
+    manual = (hidden / "notebooks" / "manual_questions.md").read_text(encoding="utf-8")
+    assert all(f"notebooks/{name}.ipynb" in manual for name in NOTEBOOK_NAMES)
+
+
+def test_otter_is_configured_for_python_3_11(built):
+    _, hidden, _ = built
+    for name in NOTEBOOK_NAMES:
+        with zipfile.ZipFile(hidden / "notebooks" / autograder_zip_name(name)) as archive:
+            environment = archive.read("environment.yml").decode()
+        assert "python=3.11" in environment, name
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_student_notebook_runs_offline_without_error(unanswered, name):
+    _, executed, seconds = unanswered[name]
+    assert executed is not None
+    assert _errors(executed) == []
+    assert seconds < OFFLINE_SECONDS, f"{name} took {seconds:.0f} s"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_unanswered_notebook_gets_no_points(unanswered, built, name):
+    checks, _, _ = unanswered[name]
+    _, hidden, _ = built
+    assert [check.check.split(".", 1)[1] for check in checks] == list(questions(hidden / "notebooks" / autograder_zip_name(name)))
+    assert checks and all(check.score == 0 for check in checks)
+    assert all(check.task == "notebooks" and check.function == name for check in checks)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_master_answers_get_full_points(solved, name):
+    checks, executed, _ = solved[name]
+    assert _errors(executed) == []
+    assert checks and all(check.passed and check.score == check.max_score == 1 for check in checks)
+
+
+def test_every_auto_question_has_a_hidden_value_test_and_a_public_format_test():
+    for name in NOTEBOOK_NAMES:
+        auto = [question for question in master_questions(name) if not question.manual]
+        manual = [question for question in master_questions(name) if question.manual]
+        assert len(auto) >= 3 and len(manual) >= 3, name
+        for question in auto:
+            assert question.hidden_tests and question.public_tests and question.solutions, question.name
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_student_notebook_holds_no_solution_and_no_hidden_test(built, name):
+    release, _, _ = built
+    path = release / "notebooks" / f"{name}.ipynb"
+    assert leaks(path, name) == []
+    tests = json.loads(path.read_text(encoding="utf-8"))["metadata"]["otter"]["tests"]
+    cases = [case for test in tests.values() for suite in test["suites"] for case in suite["cases"]]
+    assert cases and not any(case["hidden"] for case in cases)
+
+
+def test_leak_scan_finds_a_planted_solution(built, tmp_path):
+    _, hidden, _ = built
+    leaked = tmp_path / "pdp.ipynb"
+    shutil.copy2(hidden / "notebooks" / solution_notebook_name("pdp"), leaked)
+    assert any("richtung_lstat" in entry for entry in leaks(leaked, "pdp"))
+
+
+GERMAN = {"der", "die", "das", "und", "ist", "nicht", "mit", "für", "ein", "eine", "auf", "den", "von", "wie",
+          "im", "zu", "welche", "welches", "bei", "oder", "sich", "dem", "des", "wir", "du"}
+ENGLISH = {"the", "and", "is", "not", "with", "for", "which", "what", "this", "that", "are", "of", "you"}
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_prose_is_german(built, name):
+    release, _, _ = built
+    cells = json.loads((release / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    prose = [re.sub(r"`[^`]*`|\$[^$]*\$|\*\*|[#>*|]", " ", "".join(cell["source"]))
+             for cell in cells if cell["cell_type"] == "markdown"]
+    checked = 0
+    for text in prose:
+        words = re.findall(r"[A-Za-zÄÖÜäöüß]+", text.lower())
+        if len(words) < 8:
+            continue
+        checked += 1
+        german, english = sum(word in GERMAN for word in words), sum(word in ENGLISH for word in words)
+        assert german > 2 * english, text[:120]
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_otter_placeholders_are_german(built, name):
+    release, _, _ = built
+    text = (release / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+    assert "Type your answer here" not in text and "Initialize Otter" not in text
+    assert "Schreibe deine Antwort hier hin" in text
+
+
+def test_manual_answers_export_to_pdf(solved, tmp_path):
+    from pypdf import PdfReader
+
+    from autograder.notebooks.manual import export_manual_answers
+
+    _, executed, _ = solved["pdp"]
+    notebook = tmp_path / "pdp.ipynb"
+    notebook.write_text(json.dumps(executed), encoding="utf-8")
+    pdf = export_manual_answers(notebook, tmp_path / "pdp.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    prompts = [question.prompt for question in master_questions("pdp") if question.manual]
+    assert len(prompts) == 3 and "Diskussion 1." in text and "Diskussion 3." in text
+    assert "Übung 1" not in text  # only the free-text questions, not the rest of the notebook
