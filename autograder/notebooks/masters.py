@@ -6,6 +6,7 @@ makes sure no solution and no hidden test of a master reaches a student notebook
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -94,11 +95,21 @@ def leaks(student_notebook: Path, name: str) -> list[str]:
         for kind, secrets in (("solution", question.solutions), ("hidden test", question.hidden_tests)):
             for secret in secrets:
                 for line in secret.splitlines():
-                    line = _SOLUTION_MARK.sub("", line)
-                    needle = _normal(json.dumps(line.strip())[1:-1])
-                    if len(needle) >= 12 and needle in text:
-                        found.append(f"{name}.{question.name}: {kind} `{line.strip()[:60]}`")
+                    line = _SOLUTION_MARK.sub("", line).strip()
+                    for form in _forms(line):
+                        needle = _normal(json.dumps(form, ensure_ascii=False)[1:-1])
+                        if len(needle) >= 12 and needle in text:
+                            found.append(f"{name}.{question.name}: {kind} `{line[:60]}`")
+                            break
     return found
+
+
+def _forms(line: str) -> list[str]:
+    """A line as written and, for code, as otter rewrites it (``ast.unparse``: other quotes)."""
+    try:
+        return [line, ast.unparse(ast.parse(line))]
+    except SyntaxError:
+        return [line]
 
 
 def _normal(text: str) -> str:

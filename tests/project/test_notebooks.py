@@ -1,9 +1,9 @@
 """The exploratory notebooks (issue 16): otter assign, offline execution, grading, leaks, German prose.
 
-Each notebook is executed twice per session, both times by otter's grader (nbconvert's
-``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``:
-once as the unanswered student version and once as the solved version. The executed
-student notebooks are reused for the error-cell and run-time checks.
+Each student notebook is executed once per session, by otter's grader (nbconvert's
+``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``,
+unanswered; the executed notebooks are reused for the error-cell and run-time checks.
+The master's answers are graded in notebooks that hold only the answer cells.
 """
 
 from __future__ import annotations
@@ -61,12 +61,27 @@ def unanswered(built, tmp_path_factory):
     return _graded(root, hidden)
 
 
+def _answers_only(student: Path, name: str, out: Path) -> Path:
+    """The student notebook's otter cell followed by the master's answer cells, nothing else:
+    otter grades the master's answers without paying for the models a second time."""
+    import nbformat
+
+    notebook = nbformat.read(str(student), as_version=4)
+    (init,) = [cell for cell in notebook.cells if cell.cell_type == "code" and "otter.Notebook(" in cell.source]
+    answers = [re.sub(r"\s*# ?SOLUTION\s*$", "", solution, flags=re.MULTILINE)
+               for question in master_questions(name) if not question.manual for solution in question.solutions]
+    notebook.cells = [init, *(nbformat.v4.new_code_cell(answer) for answer in answers)]
+    nbformat.write(notebook, str(out))
+    return out
+
+
 @pytest.fixture(scope="module")
 def solved(built, tmp_path_factory):
-    _, hidden, _ = built
-    root = _submission(tmp_path_factory.mktemp("solved"),
-                       {name: hidden / "notebooks" / solution_notebook_name(name) for name in NOTEBOOK_NAMES})
-    return _graded(root, hidden)
+    release, hidden, _ = built
+    scratch = tmp_path_factory.mktemp("answers")
+    notebooks = {name: _answers_only(release / "notebooks" / f"{name}.ipynb", name, scratch / f"{name}.ipynb")
+                 for name in NOTEBOOK_NAMES}
+    return _graded(_submission(tmp_path_factory.mktemp("solved"), notebooks), hidden)
 
 
 def _errors(executed) -> list[str]:
@@ -141,7 +156,10 @@ def test_leak_scan_finds_a_planted_solution(built, tmp_path):
     _, hidden, _ = built
     leaked = tmp_path / "pdp.ipynb"
     shutil.copy2(hidden / "notebooks" / solution_notebook_name("pdp"), leaked)
-    assert any("richtung_lstat" in entry for entry in leaks(leaked, "pdp"))
+    found = leaks(leaked, "pdp")
+    # The solved notebook holds the answers and, in its metadata, every test (otter rewrites their quotes).
+    assert any(entry.startswith("pdp.richtung_lstat: solution") for entry in found)
+    assert any(entry.startswith("pdp.richtung_lstat: hidden test") for entry in found)
 
 
 GERMAN = {"der", "die", "das", "und", "ist", "nicht", "mit", "für", "ein", "eine", "auf", "den", "von", "wie",
@@ -174,16 +192,35 @@ def test_otter_placeholders_are_german(built, name):
     assert "Schreibe deine Antwort hier hin" in text
 
 
-def test_manual_answers_export_to_pdf(solved, tmp_path):
+def test_manual_answers_export_to_pdf(built, tmp_path):
     from pypdf import PdfReader
 
     from autograder.notebooks.manual import export_manual_answers
 
-    _, executed, _ = solved["pdp"]
-    notebook = tmp_path / "pdp.ipynb"
-    notebook.write_text(json.dumps(executed), encoding="utf-8")
-    pdf = export_manual_answers(notebook, tmp_path / "pdp.pdf")
+    _, hidden, _ = built
+    pdf = export_manual_answers(hidden / "notebooks" / solution_notebook_name("pdp"), tmp_path / "pdp.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
     prompts = [question.prompt for question in master_questions("pdp") if question.manual]
     assert len(prompts) == 3 and "Diskussion 1." in text and "Diskussion 3." in text
+    assert "ICE" in text  # the answer (here the answer key's) is in it
     assert "Übung 1" not in text  # only the free-text questions, not the rest of the notebook
+
+
+def test_grader_check_works_offline_in_the_release(built, tmp_path):
+    """A student's grader.check in a plain kernel: format passes or fails, the value stays hidden."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    release, _, _ = built
+    shutil.copy2(release / "notebooks" / "pdp.ipynb", tmp_path / "pdp.ipynb")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        'import otter\ngrader = otter.Notebook("pdp.ipynb")',
+        'richtung_lstat = "steigt"  # wrong value, right form', 'grader.check("richtung_lstat")',
+        'richtung_lstat = ...', 'grader.check("richtung_lstat")')]
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    right_form, unanswered = (notebook.cells[2].outputs[0]["data"]["text/plain"],
+                              notebook.cells[4].outputs[0]["data"]["text/plain"])
+    assert "All test cases passed" in right_form
+    assert "Test case failed" in unanswered and "verlangte Form" in unanswered
