@@ -16,13 +16,14 @@ import ast
 import contextlib
 import io
 import os
+import re
 import time
 import zipfile
 from pathlib import Path
 
 from autograder.model import CheckResult, Grade, Outcome
 from autograder.notebooks import NOTEBOOKS, ROOT_VARIABLE, TASK
-from autograder.notebooks.release import HIDDEN_FOLDER, STUDENT_FOLDER, autograder_zip_name
+from autograder.notebooks.release import HIDDEN_FOLDER, STUDENT_FOLDER, autograder_zip_name, solution_notebook_name
 
 
 def questions(autograder_zip: Path) -> dict[str, float]:
@@ -37,6 +38,15 @@ def questions(autograder_zip: Path) -> dict[str, float]:
                         test = ast.literal_eval(node.value)
                         found[test["name"]] = float(test["points"])
     return found
+
+
+def _in_notebook_order(points: dict[str, float], solved: Path) -> dict[str, float]:
+    """The questions in the order the solved notebook checks them (the zip lists them by name)."""
+    if not solved.is_file():
+        return points
+    order = re.findall(r'grader\.check\(\\"(\w+)\\"\)', solved.read_text(encoding="utf-8"))
+    position = {question: index for index, question in enumerate(dict.fromkeys(order))}
+    return dict(sorted(points.items(), key=lambda item: position.get(item[0], len(position))))
 
 
 @contextlib.contextmanager
@@ -71,7 +81,7 @@ def grade_notebook(submission: Path, hidden: Path, name: str, title: str):
     """
     autograder_zip = Path(hidden) / HIDDEN_FOLDER / autograder_zip_name(name)
     notebook = Path(submission) / STUDENT_FOLDER / f"{name}.ipynb"
-    points = questions(autograder_zip)
+    points = _in_notebook_order(questions(autograder_zip), Path(hidden) / HIDDEN_FOLDER / solution_notebook_name(name))
     started = time.monotonic()
     scores, problem, executed = {}, "", None
     if not notebook.is_file():

@@ -121,7 +121,9 @@ def test_student_notebook_runs_offline_without_error(unanswered, name):
 def test_unanswered_notebook_gets_no_points(unanswered, built, name):
     checks, _, _ = unanswered[name]
     _, hidden, _ = built
-    assert [check.check.split(".", 1)[1] for check in checks] == list(questions(hidden / "notebooks" / autograder_zip_name(name)))
+    in_master = [question.name for question in master_questions(name) if not question.manual]
+    assert [check.check.split(".", 1)[1] for check in checks] == in_master  # the notebook's order
+    assert set(in_master) == set(questions(hidden / "notebooks" / autograder_zip_name(name)))
     assert checks and all(check.score == 0 for check in checks)
     assert all(check.task == "notebooks" and check.function == name for check in checks)
 
@@ -224,3 +226,74 @@ def test_grader_check_works_offline_in_the_release(built, tmp_path):
                               notebook.cells[4].outputs[0]["data"]["text/plain"])
     assert "All test cases passed" in right_form
     assert "Test case failed" in unanswered and "verlangte Form" in unanswered
+
+
+def test_missing_notebooks_score_zero_as_task_notebooks(built, tmp_path):
+    from autograder.model import Grade
+    from autograder.notebooks.grading import grade_notebooks
+
+    _, hidden, _ = built
+    grade = grade_notebooks(tmp_path, hidden)  # no notebooks/ folder at all: nothing runs
+    auto = [question for name in NOTEBOOK_NAMES for question in master_questions(name) if not question.manual]
+    assert grade.tasks == ["notebooks"] and len(grade.results) == len(auto) == 14
+    assert grade.score == 0 and grade.max_score == sum(question.points for question in auto)
+    assert all(result.feedback.startswith("Das Notebook notebooks/") and "fehlt" in result.feedback
+               for result in grade.results)
+    assert Grade.from_dict(json.loads(json.dumps(grade.to_dict()))).to_dict() == grade.to_dict()
+
+
+def _printed(executed) -> str:
+    return "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+                     for cell in executed.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
+
+
+def _master_answers(name: str) -> dict:
+    namespace: dict = {}
+    for question in master_questions(name):
+        if not question.manual:
+            for solution in question.solutions:
+                exec(solution, namespace)  # the master's own answer cells (trusted project files)
+    return namespace
+
+
+def _number(pattern: str, text: str) -> list[float]:
+    match = re.search(pattern, text)
+    assert match, pattern
+    return [float(group) for group in match.groups()]
+
+
+def test_master_answers_are_what_the_notebooks_compute(unanswered):
+    """Every hard-coded master answer agrees with what the notebook's own cells printed
+    when they ran with the reference ``xai_lab``: no expected value the reference did not compute."""
+    printed = {name: _printed(unanswered[name][1]) for name in NOTEBOOK_NAMES}
+
+    answers, text = _master_answers("grad_cam"), printed["grad_cam"]
+    assert f"'layer4': {answers['layer4_groesse']}" in text
+    assert f"207 {answers['index_207']}" in text
+    row, column = _number(r"Maximum der Karte für 235 bei Zeile (\d+), Spalte (\d+)", text)
+    assert answers["quadrat_235"] == "rot" and 4 <= row < 22 and 4 <= column < 26  # tiny_cnn.RED_REGION
+    cam, saliency = _number(r"Änderung Grad-CAM:\s+([\d.]+)\nÄnderung Saliency:\s+([\d.]+)", text)
+    assert answers["staerker_klassenabhaengig"] == ("grad_cam" if cam > saliency else "saliency")
+
+    answers, text = _master_answers("counterfactual"), printed["counterfactual"]
+    assert f"Vorhersage: {answers['klasse_erreicht']}\nErfolg: True, Updates: {answers['anzahl_updates']}\n" in text
+    reached, success = answers["ziel_207"]
+    assert f"Ziel 207 → Vorhersage {reached}, Erfolg: {success}," in text
+
+    answers, text = _master_answers("clip"), printed["clip"]
+    assert f"Katze: ähnlichste Beschreibung aus der Vorlesung: {answers['beste_katze']!r}" in text
+    assert f"Hund: ähnlichste Beschreibung aus der Vorlesung: {answers['beste_hund']!r}" in text
+    assert f"meiste Wichtigkeit: {answers['wichtigstes_token']}\n" in text
+    assert f"exakt gleich: {not answers['haengt_vom_bild_ab']}" in text
+
+    answers, text = _master_answers("pdp"), printed["pdp"]
+    first, _, last, _ = _number(r"von ([\d.]+) bei LSTAT = ([\d.]+) bis ([\d.]+) bei LSTAT = ([\d.]+)", text)
+    assert answers["richtung_lstat"] == ("fällt" if last < first else "steigt")
+    rm_low, rm_high, lstat_low, lstat_high = _number(
+        r"Gitter: RM ([\d.]+) bis ([\d.]+), LSTAT ([\d.]+) bis ([\d.]+)", text)
+    _, rm, lstat = _number(r"höchste Vorhersage ([\d.]+) bei RM = ([\d.]+), LSTAT = ([\d.]+)", text)
+    vertical = "unten" if lstat < (lstat_low + lstat_high) / 2 else "oben"  # y axis: LSTAT grows upwards
+    horizontal = "rechts" if rm > (rm_low + rm_high) / 2 else "links"
+    assert answers["hoechste_region"] == f"{vertical} {horizontal}"
+    _, forest, boosting = _number(r"bei RM = ([\d.]+): Random Forest ([\d.]+), Gradient Boosting ([\d.]+)", text)
+    assert answers["hoeher_bei_vielen_zimmern"] == ("forest" if forest > boosting else "boosting")
