@@ -3,12 +3,15 @@
 Each student notebook is executed once per session, by otter's grader (nbconvert's
 ``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``,
 unanswered; the executed notebooks are reused for the error-cell and run-time checks.
-The master's answers are graded in notebooks that hold only the answer cells.
+The master's answers are graded in notebooks that hold only the answer cells. Under
+xdist the workers share these builds (``_once``), so the suite pays for them once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import shutil
 import time
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.model import CheckResult
 from autograder.notebooks import NOTEBOOK_NAMES, NOTEBOOKS
 from autograder.notebooks.grading import grade_notebook, questions
 from autograder.notebooks.masters import leaks, questions as master_questions
@@ -26,16 +30,33 @@ from tests.project.editing import REPO, SOLUTIONS
 OFFLINE_SECONDS = 120  # the issue's budget for one notebook, top to bottom, offline
 
 
+def _once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` once per test session, also under xdist: the first worker builds into a
+    folder all workers share, the others wait on the lock and reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / f"notebooks-{name}"
+    with open(base / f"notebooks-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / "done").touch()
+    return folder
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("notebooks")
-    release, hidden = root / "release", root / "hidden"
-    student = build_notebooks(release, hidden)
-    return release, hidden, student
+    folder = _once(tmp_path_factory, "built", lambda out: build_notebooks(out / "release", out / "hidden"))
+    release, hidden = folder / "release", folder / "hidden"
+    return release, hidden, sorted((release / "notebooks").glob("*.ipynb"))
 
 
 def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
     """A submission root: the reference ``xai_lab``, the fixtures and the given notebooks."""
+    root.mkdir()
     shutil.copytree(SOLUTIONS / "xai_lab", root / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "fixtures").symlink_to(REPO / "fixtures", target_is_directory=True)
     (root / "notebooks").mkdir()
@@ -44,21 +65,39 @@ def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
     return root
 
 
-def _graded(root: Path, hidden: Path) -> dict:
-    graded = {}
+def _grade_into(out: Path, root: Path, hidden: Path) -> None:
+    """Grade every notebook of ``root``; keep the checks, the executed notebook and the seconds in ``out``."""
+    import nbformat
+
     for name, _, title in NOTEBOOKS:
         started = time.monotonic()
         checks, executed = grade_notebook(root, hidden, name, title)
-        graded[name] = (checks, executed, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        (out / f"{name}.json").write_text(json.dumps({"seconds": seconds, "checks": [c.to_dict() for c in checks]}))
+        nbformat.write(executed, str(out / f"{name}.executed.ipynb"))
+
+
+def _graded(folder: Path) -> dict:
+    import nbformat
+
+    graded = {}
+    for name in NOTEBOOK_NAMES:
+        data = json.loads((folder / f"{name}.json").read_text())
+        executed = nbformat.read(str(folder / f"{name}.executed.ipynb"), as_version=4)
+        graded[name] = ([CheckResult.from_dict(c) for c in data["checks"]], executed, data["seconds"])
     return graded
 
 
 @pytest.fixture(scope="module")
 def unanswered(built, tmp_path_factory):
     release, hidden, _ = built
-    root = _submission(tmp_path_factory.mktemp("unanswered"),
-                       {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
-    return _graded(root, hidden)
+
+    def grade(out: Path) -> None:
+        root = _submission(out / "submission",
+                           {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
+        _grade_into(out, root, hidden)
+
+    return _graded(_once(tmp_path_factory, "unanswered", grade))
 
 
 def _answers_only(student: Path, name: str, out: Path) -> Path:
@@ -78,10 +117,14 @@ def _answers_only(student: Path, name: str, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def solved(built, tmp_path_factory):
     release, hidden, _ = built
-    scratch = tmp_path_factory.mktemp("answers")
-    notebooks = {name: _answers_only(release / "notebooks" / f"{name}.ipynb", name, scratch / f"{name}.ipynb")
-                 for name in NOTEBOOK_NAMES}
-    return _graded(_submission(tmp_path_factory.mktemp("solved"), notebooks), hidden)
+
+    def grade(out: Path) -> None:
+        (out / "answers").mkdir()
+        notebooks = {name: _answers_only(release / "notebooks" / f"{name}.ipynb", name, out / "answers" / f"{name}.ipynb")
+                     for name in NOTEBOOK_NAMES}
+        _grade_into(out, _submission(out / "submission", notebooks), hidden)
+
+    return _graded(_once(tmp_path_factory, "solved", grade))
 
 
 def _errors(executed) -> list[str]:
