@@ -20,6 +20,7 @@ import tomllib
 from pathlib import Path
 
 from autograder.engine import manifest
+from autograder.notebooks.release import build_notebooks
 from autograder.engine.grading import REPO, available_tasks
 from autograder.reports.github import classroom_number
 from autograder.tasks import task
@@ -47,7 +48,9 @@ def max_points() -> str:
     return classroom_number(sum(task(name).points for name in available_tasks()))
 
 
-def build_release(out: Path) -> Path:
+def build_release(out: Path, hidden_bundle: Path | None = None) -> Path:
+    """The student template repository in ``out``; with ``hidden_bundle``, the notebooks' autograder
+    files go there (``otter assign`` runs once for both)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)
@@ -57,12 +60,14 @@ def build_release(out: Path) -> Path:
         shutil.copytree(REPO / "assignments" / "figures", out / "figures")
     # The engine without the instructor-only commands and the release template itself.
     shutil.copytree(REPO / "autograder", out / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected", "batch", "gradebook"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected", "batch", "gradebook",
+                                                  "notebooks"))
     shutil.copytree(REPO / "tests" / "public", out / "tests" / "public", ignore=IGNORE)
     shutil.copytree(REPO / "fixtures", out / "fixtures", ignore=IGNORE)
     shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)
     (out / "requirements.txt").write_text(requirements())
     (out / ".github" / "scripts" / "max-points.txt").write_text(max_points() + "\n")
+    build_notebooks(out, hidden_bundle)
     manifest.write_manifest(out)
     return out
 
@@ -79,7 +84,7 @@ def build_hidden_bundle(release: Path, out: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        release = build_release(args.out)
+        release = build_release(args.out, args.hidden_bundle)
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
