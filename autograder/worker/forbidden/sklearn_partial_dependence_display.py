@@ -1,17 +1,13 @@
-"""Stands in for ``sklearn/inspection/_plot/partial_dependence.py`` in the worker's view."""
+"""Stands in for ``sklearn/inspection/_plot/partial_dependence.py`` in the worker's view.
+
+Mounted together with ``sklearn_partial_dependence.py``, which stands in for the module
+imported here: the refusal and its German text live there.
+"""
+
+from sklearn.inspection._partial_dependence import ForbiddenShortcut, _refuse
 
 FORBIDDEN = True
-
-
-class ForbiddenShortcut(RuntimeError):
-    """A library function the contract says the student must write themselves."""
-
-
-def _refuse():
-    raise ForbiddenShortcut(
-        "scikit-learns partial_dependence (auch PartialDependenceDisplay) steht beim Bewerten nicht "
-        "zur Verfügung. Die Partial Dependence muss deine eigene Berechnung sein (Gitter wählen, Spalte "
-        "setzen, vorhersagen, mitteln).")
+__all__ = ["FORBIDDEN", "ForbiddenShortcut", "PartialDependenceDisplay"]
 
 
 class PartialDependenceDisplay:
