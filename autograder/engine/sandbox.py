@@ -93,8 +93,14 @@ def namespace_prefix() -> tuple[str, ...]:
 
 
 def _runtime_requirements() -> list[str]:
-    project = tomllib.loads(PYPROJECT.read_text())["project"]
-    return list(project["dependencies"]) + list(ALSO_ALLOWED)
+    """What students install: the project's runtime dependencies, or, in a student release (which
+    has no ``pyproject.toml``), its ``requirements.txt``."""
+    if PYPROJECT.is_file():
+        listed = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    else:
+        lines = (PYPROJECT.parent / "requirements.txt").read_text().splitlines()
+        listed = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    return list(listed) + list(ALSO_ALLOWED)
 
 
 def _installed(site_packages: Path) -> dict[str, Path]:
