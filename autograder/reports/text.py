@@ -40,12 +40,17 @@ def as_text(grade: Grade, width: int = 80, color: bool = False, title: str = "xa
         _line(console, Text(common.task_heading(task), style="bold"), common.subtotal(task_results), 0, "bold")
         for function, results in functions:
             _line(console, Text(function, style="cyan"), common.subtotal(results), 2)
+            # One reason for every failed check (e.g. not implemented yet): said once, under the function.
+            reasons = {result.feedback for result in results if not result.passed}
+            shared = len(results) > 1 and all(not r.passed for r in results) and len(reasons) == 1
+            if shared:
+                console.print(Padding(Text(common.neutralise(reasons.pop()), style="dim"), (0, 0, 0, 4)))
             for result in results:
                 mark, style = MARKS[result.outcome.value]
                 # Text, never markup: feedback and titles may quote student exceptions such as "[/x]".
                 left = Text.assemble((mark, style), " ", common.neutralise(result.title))
                 _line(console, left, common.points(result.score, result.max_score, result.bonus), 4)
-                if not result.passed:
+                if not result.passed and not shared:
                     console.print(Padding(Text(common.neutralise(result.feedback), style="dim"), (0, 0, 0, 6)))
     console.print()
     console.print(Text(common.total_line(grade), style="bold"))
