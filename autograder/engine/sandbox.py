@@ -44,9 +44,10 @@ USER_ARGS = ("--user", "--map-root-user")
 NOBODY = 65534
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
-# Allowed for students by the sheet; being moved from the ``test`` extra into the runtime
-# dependencies (and so into the release's requirements.txt) on another branch.
-ALSO_ALLOWED = ("scikit-image", "opencv-python-headless")
+# Runtime dependencies that serve the notebooks (otter's grader, the Jupyter kernel), never a
+# graded call: they stay out of the worker's view, and so does everything only they require
+# (IPython, pexpect, jupyter_client, ...).
+NOT_FOR_WORKERS = ("otter-grader", "ipykernel")
 
 # System directories a Python process and its native libraries need (read-only).
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin",
@@ -93,14 +94,14 @@ def namespace_prefix() -> tuple[str, ...]:
 
 
 def _runtime_requirements() -> list[str]:
-    """What students install: the project's runtime dependencies, or, in a student release (which
-    has no ``pyproject.toml``), its ``requirements.txt``."""
+    """What graded code may import: the project's runtime dependencies, or, in a student release
+    (which has no ``pyproject.toml``), its ``requirements.txt``; without the notebook tooling."""
     if PYPROJECT.is_file():
         listed = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
     else:
         lines = (PYPROJECT.parent / "requirements.txt").read_text().splitlines()
         listed = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
-    return list(listed) + list(ALSO_ALLOWED)
+    return [text for text in listed if canonicalize_name(Requirement(text).name) not in NOT_FOR_WORKERS]
 
 
 def _installed(site_packages: Path) -> dict[str, Path]:

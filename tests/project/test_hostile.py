@@ -146,7 +146,7 @@ def test_fake_classroom_notice_does_not_reach_the_github_log(tmp_path):
     notices = [line for line in completed.stdout.splitlines() if line.startswith("::notice title=Autograding complete")]
     assert notices == ["::notice title=Autograding complete::Points 15/40"]
     every_notice = [line for line in completed.stdout.splitlines() if line.startswith("::notice")]
-    assert every_notice == notices + ['::notice title=Autograding report::{"totalPoints": 15, "maxPoints": 40}']
+    assert every_notice == notices + ['::notice title=Autograding report::{"totalPoints":15,"maxPoints":40}']
 
 
 def test_a_call_that_poisons_its_fixtures_does_not_change_what_later_calls_see(tmp_path, reference_grade):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,9 +25,11 @@ PROBE = in_grad_cam("probe", f'''import importlib, json, os, sys, tempfile
 seen = {{"uid": os.getuid(), "root": sorted(os.listdir("/")), "tmp": sorted(os.listdir("/tmp")),
         "bytecode": sys.dont_write_bytecode, "cwd": os.getcwd(), "private": tempfile.gettempdir()}}
 seen["capabilities"] = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0]
-seen["exists"] = [path for path in {[str(REPO), str(REPO / ".git"), str(SUITES), str(REPO / "solutions"),
+seen["exists"] = [path for path in {[str(REPO / ".git"), str(SUITES), str(REPO / "solutions"),
+                                     str(REPO / "autograder"), str(REPO / "fixtures"), str(REPO / "pyproject.toml"),
                                      "/root/.bashrc", "/etc/shadow", "/home", "/work/main/.git"]!r}
                   if os.path.lexists(path)]
+seen["checkout"] = sorted(os.listdir({str(REPO)!r})) if os.path.lexists({str(REPO)!r}) else None
 seen["importable"] = []
 for name in {list(TEST_ONLY + ALLOWED)!r}:
     try:
@@ -70,6 +73,7 @@ def view(tmp_path_factory):
     return probe(tmp_path_factory.mktemp("probe"))
 
 
+VENV_OUTSIDE_CHECKOUT = not Path(sys.prefix).resolve().is_relative_to(REPO.resolve())
 needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="needs namespaces")
 
 
@@ -77,6 +81,9 @@ needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="ne
 def test_the_worker_sees_none_of_the_checkout_the_suites_or_other_homes(view):
     seen, workspace = view
     assert seen["exists"] == []
+    # A virtual environment inside the checkout makes its directory a mount point's parent; nothing
+    # else of the checkout may be there.
+    assert seen["checkout"] in ((None, []) if VENV_OUTSIDE_CHECKOUT else ([".venv"],))
     assert set(seen["root"]) <= {"usr", "lib", "lib64", "lib32", "bin", "sbin", "etc", "dev", "proc", "tmp",
                                  "root", "work", ".old-root"}
     # /tmp holds only this grading's workspace and the worker's own private directory.
@@ -108,6 +115,7 @@ def test_user_namespaces_give_the_same_view_without_capabilities(tmp_path, monke
     seen, workspace = probe(tmp_path)
     assert seen["uid"] == 0 and int(seen["capabilities"], 16) == 0
     assert seen["exists"] == [] and seen["writable"] == [] and seen["own_dir_writable"]
+    assert seen["checkout"] in ((None, []) if VENV_OUTSIDE_CHECKOUT else ([".venv"],))
     assert seen["importable"] == list(ALLOWED)
     assert seen["forbidden_0"] == seen["forbidden_1"] == "ForbiddenShortcut"
 
@@ -118,7 +126,7 @@ def test_only_the_release_packages_are_importable(view):
     assert seen["importable"] == list(ALLOWED)
     _, distributions = allowed_site_entries()
     assert {"torch", "scikit-learn", "scikit-image", "opencv-python-headless"} <= set(distributions)
-    assert not {"captum", "grad-cam", "pytest-xdist", "zizmor", "pexpect"} & set(distributions)
+    assert not {"captum", "grad-cam", "pytest-xdist", "zizmor", "pexpect", "otter-grader", "ipython"} & set(distributions)
 
 
 @needs_namespaces
