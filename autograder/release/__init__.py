@@ -25,6 +25,7 @@ from autograder.engine.grading import REPO, available_tasks
 from autograder.reports.github import classroom_number
 from autograder.tasks import task
 
+INSTRUCTOR_TEMPLATE = Path(__file__).resolve().parent / "instructor"
 TEMPLATE = Path(__file__).resolve().parent / "template"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -72,13 +73,39 @@ def build_release(out: Path, hidden_bundle: Path | None = None) -> Path:
     return out
 
 
+BUNDLE_README = """# xai-lab hidden checks (private)
+
+Fetched by the student workflow into `.hidden-suites/`; `release-manifest.json` is the manifest
+of the release the students got.
+
+## Grading the class: `.github/workflows/grade-class.yml`
+
+Started by hand (Actions tab, "Grade the class") with the deadline, the roster's path and the
+number of shards. Each shard runs `python -m autograder batch ROSTER --shard K/N --deadline ...
+--suites tests/hidden` from the instructor's xai-lab repository on its own runner and uploads
+its output (`shard-K`); the last job merges them with `python -m autograder gradebook merge` into
+the artifact `gradebook` (gradebook.csv, results/, reports/). A rerun with the same inputs grades
+only what is missing or changed.
+
+Set up once in this repository's settings:
+
+- variable `XAI_LAB_REPOSITORY`: owner/name of the instructor's xai-lab repository (engine,
+  solutions, the roster, e.g. `class/roster.csv`);
+- secret `XAI_LAB_TOKEN`: a token with Contents: read on that repository;
+- secret `STUDENTS_TOKEN`: a token with Contents: read on every student repository (e.g. a
+  fine-grained token of the Classroom organisation).
+
+Keep the roster out of this repository: students' workflows fetch it with a read token.
+"""
+
+
 def build_hidden_bundle(release: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "tests" / "hidden", out / "tests" / "hidden", ignore=IGNORE, dirs_exist_ok=True)
     shutil.copy2(release / manifest.MANIFEST_NAME, out / "release-manifest.json")
-    (out / "README.md").write_text(
-        "# xai-lab hidden checks (private)\n\nFetched by the student workflow into `.hidden-suites/`; "
-        "`release-manifest.json` is the manifest of the release the students got.\n")
+    # The instructor's class-grading workflow runs in this private repository (see its header).
+    shutil.copytree(INSTRUCTOR_TEMPLATE, out, dirs_exist_ok=True)
+    (out / "README.md").write_text(BUNDLE_README)
     return out
 
 

@@ -2,12 +2,10 @@
 release as GitHub would run it, reports to GitHub Classroom on every path: full points (green),
 failed checks (red), and each way a run can fail to grade (red, ``Points 0/Y``, one annotation).
 
-The emulator runs the ``run:`` steps with bash as GitHub does (``-eo pipefail``), honours the
-``if:`` conditions the workflow uses, gives each step fresh ``GITHUB_OUTPUT`` and
-``GITHUB_STEP_SUMMARY`` files, and evaluates the ``${{ }}`` expressions of step environments;
-anything else it does not know fails the test. ``uses:`` steps are what the test stands in for
-(the checkout is the copied release, Python the project's venv). The failure report runs with
-``python`` and ``python3`` replaced by commands that fail, as after a broken install.
+The emulator (:mod:`tests.project.workflow_emulator`) runs the ``run:`` steps as a runner
+would; ``uses:`` steps are what the test stands in for (the checkout is the copied release,
+Python the project's venv). The instructor's class-grading workflow is in
+``test_instructor_workflow.py``.
 """
 
 from __future__ import annotations
@@ -18,23 +16,21 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 from autograder.engine.grading import available_tasks
-from autograder.release import TEMPLATE, build_hidden_bundle, build_release
+from autograder.release import INSTRUCTOR_TEMPLATE, TEMPLATE, build_hidden_bundle, build_release
 from autograder.tasks import TASKS, task
 from tests.project.editing import REPO, SOLUTIONS
+from tests.project.workflow_emulator import BIN, Run, run_job
 
 STUDENT_WORKFLOW = TEMPLATE / ".github" / "workflows" / "grading.yml"
-WORKFLOWS = [REPO / ".github" / "workflows" / "ci.yml", STUDENT_WORKFLOW]
-BIN = Path(sys.executable).parent
+INSTRUCTOR_WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
+WORKFLOWS = [REPO / ".github" / "workflows" / "ci.yml", STUDENT_WORKFLOW, INSTRUCTOR_WORKFLOW]
 RUN_URL = "https://github.com/student/xai-lab/actions/runs/42"
-POINTS = re.compile(r"^::notice title=Autograding complete::Points (.*)$", re.MULTILINE)
-ANNOTATION = re.compile(r"^::(error|warning) (?:file=([^,]*),)?title=([^:]*)::(.*)$", re.MULTILINE)
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
@@ -72,6 +68,17 @@ def test_workflow_lives_where_classroom_does_not_write(released):
     assert sorted(p.name for p in (release / ".github" / "workflows").iterdir()) == ["grading.yml"]
 
 
+def test_the_hidden_bundle_ships_the_class_grading_workflow(released):
+    release, bundle = released
+    shipped = bundle / ".github" / "workflows" / "grade-class.yml"
+    assert shipped.read_text() == INSTRUCTOR_WORKFLOW.read_text()
+    for script in ("install-engine.sh", "grade-shard.sh", "merge-shards.sh"):
+        assert os.access(bundle / ".github" / "scripts" / script, os.X_OK)
+    readme = (bundle / "README.md").read_text()
+    assert all(name in readme for name in ("XAI_LAB_REPOSITORY", "XAI_LAB_TOKEN", "STUDENTS_TOKEN"))
+    assert not (release / ".github" / "workflows" / "grade-class.yml").exists()
+
+
 def test_release_records_the_maximum_for_a_run_that_cannot_grade(released):
     release, _ = released
     expected = sum(task(name).points for name in available_tasks())
@@ -79,87 +86,11 @@ def test_release_records_the_maximum_for_a_run_that_cannot_grade(released):
     assert expected == 100 and len(available_tasks()) == len(TASKS)
 
 
-# -- the emulator -------------------------------------------------------------------------------
-
-@dataclass
-class Run:
-    stdout: str
-    summary: str
-    outcomes: dict
-    outputs: dict
-    logs: dict
-
-    @property
-    def failed(self) -> bool:
-        return "failure" in self.outcomes.values()
-
-    def points(self) -> list[str]:
-        return POINTS.findall(self.stdout)
-
-    def annotations(self) -> list[tuple[str, str, str, str]]:
-        return ANNOTATION.findall(self.stdout)
-
-
-def _evaluate(text: str, context: dict) -> str:
-    def value(match: re.Match) -> str:
-        expression = match.group(1)
-        parts = expression.split(".")
-        if parts[0] in ("vars", "secrets") and len(parts) == 2:
-            return context[parts[0]].get(parts[1], "")
-        if parts[0] == "steps" and len(parts) == 3 and parts[2] == "outcome":
-            return context["steps"].get(parts[1], {}).get("outcome", "")
-        if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
-            return context["steps"].get(parts[1], {}).get("outputs", {}).get(parts[3], "")
-        raise AssertionError(f"the emulator does not know the expression {expression!r}")
-
-    return re.sub(r"\$\{\{\s*(.*?)\s*\}\}", value, str(text))
-
-
-def _without_python(tmp_path: Path) -> Path:
-    shims = tmp_path / "no-python"
-    shims.mkdir(exist_ok=True)
-    for name in ("python", "python3"):
-        (shims / name).write_text("#!/bin/sh\necho 'python: not installed' >&2\nexit 127\n")
-        (shims / name).chmod(0o755)
-    return shims
-
-
 def run_workflow(repo: Path, tmp_path: Path, *, variables: dict | None = None, secrets: dict | None = None,
                  skip: tuple[str, ...] = ()) -> Run:
-    """Run the job's steps in order; ``skip`` names steps taken as succeeded (the install, proven elsewhere)."""
-    workflow = yaml.safe_load((repo / ".github" / "workflows" / "grading.yml").read_text())
-    context = {"vars": variables or {}, "secrets": secrets or {}, "steps": {}}
-    stdout, summaries, outcomes, logs = [], [], {}, {}
-    failed = False
-    for number, step in enumerate(workflow["jobs"]["grade"]["steps"]):
-        key = step.get("id", step["name"])
-        condition = step.get("if", "success()")
-        runs = {"success()": not failed, "failure()": failed, "always()": True}[condition]
-        if not runs or "uses" in step or key in skip:
-            outcomes[key] = "success" if runs else "skipped"
-            context["steps"][key] = {"outcome": outcomes[key], "outputs": {}}
-            continue
-        output, summary = tmp_path / f"output-{number}", tmp_path / f"summary-{number}"
-        output.touch()
-        summary.touch()
-        path = f"{BIN}:{os.environ['PATH']}"
-        if condition == "failure()":
-            path = f"{_without_python(tmp_path)}:{path}"
-        env = {**os.environ, "PATH": path, "CI": "true", "GITHUB_ACTIONS": "true", "PIP_NO_INDEX": "1",
-               "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "student/xai-lab",
-               "GITHUB_RUN_ID": "42", "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
-        env.update({name: _evaluate(text, context) for name, text in step.get("env", {}).items()})
-        completed = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=repo,
-                                   env=env, capture_output=True, text=True, timeout=1200)
-        outcomes[key] = "success" if completed.returncode == 0 else "failure"
-        failed = failed or completed.returncode != 0
-        outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-        context["steps"][key] = {"outcome": outcomes[key], "outputs": outputs}
-        stdout.append(completed.stdout)
-        summaries.append(summary.read_text())
-        logs[key] = completed.stdout[-3000:] + completed.stderr[-3000:]
-    return Run("".join(stdout), "".join(summaries), outcomes,
-               {key: step["outputs"] for key, step in context["steps"].items()}, logs)
+    """The student workflow's job in ``repo``; ``skip`` names steps taken as succeeded (the install, proven elsewhere)."""
+    return run_job(repo / ".github" / "workflows" / "grading.yml", "grade", repo, tmp_path, variables=variables,
+                   secrets=secrets, skip=skip)
 
 
 # -- the scenarios -------------------------------------------------------------------------------

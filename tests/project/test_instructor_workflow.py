@@ -1,0 +1,110 @@
+"""The instructor's class-grading workflow (shipped in the hidden bundle), run job by job with the
+workflow emulator: the plan job's shard list, two matrix shards on separate "runners"
+(workspaces), the artifacts carried over by hand as ``download-artifact`` would, and the merge.
+Student repositories are local git repositories; the xai-lab checkout is this repository."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autograder.release import INSTRUCTOR_TEMPLATE
+from autograder.tasks import task
+from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS
+from tests.project.workflow_emulator import run_job
+
+WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
+TOKEN = "students-token-do-not-store"
+
+
+def runner_workspace(root: Path) -> Path:
+    """What the job's two checkouts leave: the bundle in ``hidden/``, the xai-lab repository in ``xai-lab/``."""
+    root.mkdir(parents=True)
+    (root / "hidden" / "tests").mkdir(parents=True)
+    (root / "hidden" / ".github").symlink_to(INSTRUCTOR_TEMPLATE / ".github")
+    (root / "hidden" / "tests" / "hidden").symlink_to(REPO / "tests" / "hidden")
+    (root / "xai-lab").symlink_to(REPO)
+    return root
+
+
+def student_repository(root: Path, name: str, source: Path) -> Path:
+    repo = root / name
+    shutil.copytree(source / "xai_lab", repo / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@example.org", "GIT_COMMITTER_NAME": "s",
+           "GIT_COMMITTER_EMAIL": "s@example.org", "GIT_COMMITTER_DATE": "2026-05-30T10:00:00+00:00",
+           "GIT_AUTHOR_DATE": "2026-05-30T10:00:00+00:00"}
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "submission"]):
+        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True, env=env)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def class_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grade-class")
+    roster = root / "roster.csv"
+    roster.write_text("student,repository,matrikel\n"
+                      f"anna,{student_repository(root, 'anna', SOLUTIONS)},111\n"
+                      f"ben,{student_repository(root, 'ben', ASSIGNMENTS)},222\n"
+                      f"cara,{root / 'no-such-repository'},333\n")
+    inputs = {"deadline": "2026-06-01T12:00:00+00:00", "roster": str(roster), "shards": "2", "tasks": "pdp"}
+    secrets = {"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": ""}
+    plan = run_job(WORKFLOW, "plan", runner_workspace(root / "plan"), root / "tmp-plan", inputs=inputs)
+    needs = {"plan": {"outputs": plan.job_outputs}}
+    shards = {}
+    for shard in (1, 2):
+        workspace = runner_workspace(root / f"runner-{shard}")
+        shards[shard] = (run_job(WORKFLOW, "grade", workspace, root / f"tmp-{shard}", inputs=inputs, secrets=secrets,
+                                 matrix={"shard": shard}, needs=needs, skip=("install",)), workspace)
+    merger = runner_workspace(root / "merger")
+    for shard, (_, workspace) in shards.items():  # download-artifact, pattern shard-*
+        shutil.copytree(workspace / "shard", merger / "shards" / f"shard-{shard}")
+    merge = run_job(WORKFLOW, "merge", merger, root / "tmp-merge", inputs=inputs, needs=needs, skip=("install",))
+    return plan, shards, merge, merger
+
+
+def test_the_plan_lists_one_matrix_entry_per_shard(class_run):
+    plan, *_ = class_run
+    assert not plan.failed and plan.job_outputs == {"shards": "[1,2]"}
+
+
+@pytest.mark.parametrize("shards", ["0", "21", "two"])
+def test_an_unusable_shard_count_stops_the_plan(tmp_path, shards):
+    plan = run_job(WORKFLOW, "plan", runner_workspace(tmp_path / "w"), tmp_path / "t", inputs={"shards": shards})
+    assert plan.failed and plan.annotations()[0][2] == "Grade the class"
+
+
+def test_each_shard_grades_its_slice_and_fails_only_on_an_ungradable_row(class_run):
+    _, shards, _, _ = class_run
+    first, second = shards[1][0], shards[2][0]
+    # Shard 1 gets rows 1 and 3 (anna, cara: the missing repository), shard 2 row 2 (ben).
+    assert first.outcomes["grade"] == "failure" and second.outcomes["grade"] == "success", (first.logs, second.logs)
+    assert sorted(p.stem for p in (shards[1][1] / "shard" / "results").glob("*.json")) == ["anna"]
+    assert sorted(p.stem for p in (shards[2][1] / "shard" / "results").glob("*.json")) == ["ben"]
+
+
+def test_the_students_token_is_masked_and_never_written(class_run):
+    _, shards, _, _ = class_run
+    basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    for run, workspace in shards.values():
+        assert f"::add-mask::{basic}" in run.stdout
+        for path in (workspace / "shard").rglob("*"):
+            if path.is_file():
+                assert TOKEN.encode() not in path.read_bytes() and basic.encode() not in path.read_bytes(), path
+
+
+def test_the_merged_gradebook_has_every_row(class_run):
+    _, _, merge, merger = class_run
+    assert not merge.failed, merge.logs
+    text = (merger / "gradebook" / "gradebook.csv").read_bytes().decode("utf-8-sig")
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(text), delimiter=";")}
+    assert [rows[name]["status"] for name in ("anna", "ben", "cara")] == ["graded", "graded", "clone_failed"]
+    assert rows["anna"]["matrikel"] == "111"
+    assert (rows["anna"]["score"], rows["ben"]["score"]) == (f"{task('pdp').points:g}", "0")
+    assert "| graded | 2 |" in merge.summary and "| clone_failed | 1 |" in merge.summary
