@@ -121,6 +121,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         with contextlib.redirect_stdout(io.StringIO()) as pytest_output, _fresh_suite_modules(suites):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
+        plugin.calls.close()
         runner.close()
     problems = plugin.collection_errors + plugin.engine_errors
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or problems:

@@ -18,6 +18,7 @@ import pytest
 
 from autograder.engine.expected import ExpectedValues, load_cases
 from autograder import pictures
+from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner
 from autograder.model import CallStatus, CheckResult, Outcome
 from autograder.suite import CheckFailed
@@ -81,6 +82,7 @@ class GradingPlugin:
     def __init__(self, runner: SubmissionRunner, fixtures_dir: Path, progress=None,
                  require_registry_points: bool = True) -> None:
         self.runner = runner
+        self.calls = Prefetcher(runner)
         self._fixtures_dir = Path(fixtures_dir)
         self.progress = progress
         self.require_registry_points = require_registry_points
@@ -117,6 +119,8 @@ class GradingPlugin:
             return
         if self.progress is not None:
             self.progress.start(len(items))
+        for suite_dir in sorted({Path(item.path).parent for item in items}):
+            self.calls.prefetch({"module": suite_dir.name, **case} for case in self._cases_of(suite_dir).values())
 
     def _cases_of(self, suite_dir: Path) -> dict:
         if suite_dir not in self._cases:
@@ -135,7 +139,7 @@ class GradingPlugin:
         pending = self._pending.setdefault(request.node.nodeid, _Pending(time.perf_counter()))
 
         def run(case: str):
-            reply = self.runner.call({"module": suite_dir.name, **cases[case]})
+            reply = self.calls.call({"module": suite_dir.name, **cases[case]})
             if reply.output.strip():
                 pending.outputs.append(reply.output)
             if reply.status is CallStatus.HARNESS_ERROR:
