@@ -8,7 +8,7 @@ import pytest
 
 from autograder.engine.grading import grade
 from autograder.engine.workers import Limits
-from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
+from tests.project.editing import SOLUTIONS, Submission, build
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
 FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
@@ -17,11 +17,6 @@ FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
 @pytest.fixture(scope="session")
 def reference_grade():
     return grade(SOLUTIONS, ["grad_cam"])
-
-
-@pytest.fixture(scope="session")
-def stub_grade():
-    return grade(ASSIGNMENTS, ["grad_cam"])
 
 
 def grade_edited(submission: Submission, root: Path, limits: Limits | None = None):

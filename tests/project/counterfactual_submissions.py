@@ -13,11 +13,8 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-from autograder.engine.grading import grade
-from autograder.engine.workers import Limits
-from tests.project.editing import REPO, Edit, Submission, build
+from tests.project.editing import REPO, Edit, Submission, for_function
 
 M = "counterfactual"
 TASK = "counterfactual"
@@ -93,15 +90,14 @@ WATCHED_TENSOR_LOOP = """    x = start
 """
 
 
+SIDE_MISTAKES = {"returns_batch", "mutates_image", "no_class_check", "no_range_check", "class_as_tensor"}
+
+
 def gc(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit(GC, old, new) for old, new in pairs)
 
 
-def grade_counterfactual(submission: Submission, root: Path, limits: Limits | None = None):
-    return grade(build(submission, root), [TASK], limits=limits)
-
-
-MUTANTS = [
+MUTANTS = for_function(GC, [
     Submission("wrong_sign", M, gc((GRADIENT, "gradient = -tape.gradient(loss, x)")),
                ("test_counterfactual_reaches_target",), "Vorzeichen"),
     Submission("no_distance_term", M, gc((LOSS, "loss = cross_entropy")),
@@ -152,7 +148,7 @@ MUTANTS = [
     Submission("largest_probability_recorded", M,
                gc(("tf.nn.softmax(logits[0])[target_class], gradient", "tf.reduce_max(tf.nn.softmax(logits[0])), gradient")),
                ("test_counterfactual_history",), "softmax(logits)[target_class]"),
-]
+], SIDE_MISTAKES)
 
 VARIANTS = [
     Submission("adam_by_hand_on_variable", M, gc(
@@ -174,6 +170,16 @@ VARIANTS = [
         ("tf.reduce_sum(tf.square(x - start))", "tf.norm(x - start) ** 2"),
     )),
 ]
+
+
+def variant_gradings() -> list[Submission]:
+    """The variants in two gradings: the optimiser written by hand, eager execution and
+    tf.nn's loss are independent choices and share one; the textbook loop replaces the
+    whole loop and runs alone."""
+    by_name = {v.name: v for v in VARIANTS}
+    hand_eager_loss = ("adam_by_hand_on_variable", "eager_keras_adam", "tf_nn_cross_entropy_and_norm")
+    return [Submission("+".join(hand_eager_loss), M, tuple(e for name in hand_eager_loss for e in by_name[name].edits)),
+            by_name["textbook_adam_on_watched_tensor_eager"]]
 
 
 def run_in_tensorflow_process(script: str, env: dict | None = None, timeout: float = 300) -> dict:

@@ -4,6 +4,8 @@
 their German feedback must contain, so the student learns which mistake it is.
 """
 
+from dataclasses import replace
+
 from tests.project.editing import Edit, Submission
 
 M = "pdp"
@@ -60,7 +62,7 @@ ONE_D_CHECKS = ("test_pdp_returns_tuple_of_arrays", "test_pdp_grid_between_perce
                 "test_pdp_1d_value_errors", "test_pdp_no_delegation")
 PLOT_CHECKS = ("test_plot_filled_contours_show_values", "test_plot_labelled_isolines", "test_plot_axes_and_labels")
 
-PDP_MUTANTS = [
+_PDP_MUTANTS = [
     Submission("x_mutated_in_loop", M, (averaged(STACKED_BODY, LOOP_BODY.replace("X.copy()", "X")),),
                ("test_pdp_input_unchanged",), "hat X verändert"),
     Submission("grid_from_min_max", M, (Edit("_grid", GRID_ENDS, "low, high = column.min(), column.max()"),),
@@ -136,6 +138,29 @@ PDP_MUTANTS = [
                PLOT_CHECKS, "Axes"),
 ]
 
+ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
+# Mistakes in a helper both functions share show in both; the first named is where the mistake is listed.
+FUNCTIONS = {
+    "x_mutated_in_loop": (ONE_D, TWO_D), "grid_from_min_max": (ONE_D, TWO_D), "percentiles_ignored": (ONE_D, TWO_D),
+    "unique_rule_ignored": (ONE_D, TWO_D), "unique_rule_at_equality": (ONE_D, TWO_D),
+    "averaged_over_wrong_axis": (ONE_D, TWO_D), "prediction_at_mean_row": (ONE_D, TWO_D),
+    "transposed_2d": (TWO_D,), "only_first_feature_replaced": (TWO_D,), "features_swapped_2d": (TWO_D,),
+    "delegates_to_sklearn_1d": (ONE_D,), "delegates_to_display_in_plot": (PLOT,),
+    "no_value_errors": (ONE_D, TWO_D), "unknown_feature_key_error": (ONE_D, TWO_D),
+    "column_by_name_only": (ONE_D,), "returns_lists": (ONE_D,),
+}
+SIDE_MISTAKES = {"x_mutated_in_loop", "no_value_errors", "unknown_feature_key_error", "column_by_name_only",
+                 "returns_lists", "plot_isolines_unlabelled", "plot_without_isolines", "plot_without_axis_labels",
+                 "plot_axis_labels_swapped", "plot_ignores_given_ax"}
+PDP_MUTANTS = [replace(m, function=FUNCTIONS.get(m.name, (PLOT,))[0], side=m.name in SIDE_MISTAKES)
+               for m in _PDP_MUTANTS]
+
+
+def functions_of(mutant: Submission) -> tuple[str, ...]:
+    """Every contract function whose results the mutant's mistake changes."""
+    return FUNCTIONS.get(mutant.name, (mutant.function,))
+
+
 PDP_VARIANTS = [
     Submission("numpy_percentile_grid", M, (Edit("_grid", GRID_ENDS,
                                                  "low, high = np.percentile(column, [100 * p for p in percentiles])"),)),
@@ -153,3 +178,13 @@ PDP_VARIANTS = [
                  "    ax.figure.colorbar(filled, ax=ax)"),
         ("if ax is None:\n        _, ax = plt.subplots()", "if ax is None:\n        ax = plt.gca()"))),
 ]
+
+
+def variant_gradings() -> list[Submission]:
+    """The variants in two gradings: the loop over grid points replaces the stacked
+    predictions the others edit, so it runs alone; the others touch different code."""
+    by_name = {v.name: v for v in PDP_VARIANTS}
+    together = ("numpy_percentile_grid", "small_chunks", "predict_on_plain_arrays", "meshgrid_points_and_list_return",
+                "plot_explicit_levels_meshgrid_colorbar")
+    return [Submission("+".join(together), M, tuple(e for name in together for e in by_name[name].edits)),
+            by_name["loop_over_grid_points"]]
