@@ -92,19 +92,21 @@ class Mistakes:
         """The listed mistake whose stored output ``reply`` is on ``case``, or ``None``.
 
         Several mistakes can give the same output on one case; a candidate counts only
-        if the submission also gives its stored output on every other case where that
-        mistake changes the result (``reply_of(case)`` fetches those replies, cached).
-        An ambiguous match names nothing.
+        if the submission also gives its stored output on every other case of the same
+        function where that mistake changes the result (``reply_of(case)`` fetches those
+        replies, cached; a check never calls another function). An ambiguous match names
+        nothing.
         """
         if self.same is None:
             return None
         stored = expected.mistakes_on(case)
         candidates = [name for name in self.table if name in stored and _safe_same(self.same, reply, stored[name])]
+        function = expected.case_function(case)
         consistent = []
         for name in candidates:
-            others = expected.mistakes.get(name, {})
-            if all(_safe_same(self.same, reply_of(other), output) for other, output in others.items()
-                   if other != case):
+            others = {other: output for other, output in expected.mistakes.get(name, {}).items()
+                      if other != case and expected.case_function(other) == function}
+            if all(_safe_same(self.same, reply_of(other), output) for other, output in others.items()):
                 consistent.append(name)
         return consistent[0] if len(consistent) == 1 else None
 

@@ -115,6 +115,10 @@ class ExpectedValues:
         """The stored outputs of every mistake that changes ``case``, by mistake name."""
         return {mistake: outputs[case] for mistake, outputs in self.mistakes.items() if case in outputs}
 
+    def case_function(self, case: str) -> str | None:
+        """The contract function ``case`` calls."""
+        return self.meta["cases"].get(case, {}).get("function")
+
     def mistake_function(self, mistake: str) -> str | None:
         return self.meta.get("mistakes", {}).get(mistake, {}).get("function")
 
@@ -151,19 +155,20 @@ def _store(prefix: str, output: dict, arrays: dict) -> dict:
     return {key: value for key, value in output.items() if key in ("status", "error_type")}
 
 
-def reference_entries(outputs: dict, hashes: dict) -> tuple[dict, dict]:
+def reference_entries(outputs: dict, hashes: dict, cases: dict[str, dict]) -> tuple[dict, dict]:
     """npz entries and metadata of the reference's outputs (as :func:`run_cases` returns them)."""
     arrays, meta_cases = {}, {}
     for name, output in outputs.items():
         if output["status"] not in ("ok", "raised"):
             raise RuntimeError(f"the reference failed on case {name!r}: {output['status']}")
-        meta_cases[name] = _store(name, output, arrays)
+        meta_cases[name] = {**_store(name, output, arrays), "function": cases[name]["function"]}
     return arrays, {"fixtures": hashes, "cases": meta_cases}
 
 
 def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
     """Run every case of the suite on the reference; return (npz entries, metadata)."""
-    return reference_entries(*run_cases(reference, fixtures, load_cases(suite_dir), suite_dir.name))
+    cases = load_cases(suite_dir)
+    return reference_entries(*run_cases(reference, fixtures, cases, suite_dir.name), cases)
 
 
 def same_output(first: dict, second: dict) -> bool:
@@ -201,7 +206,7 @@ def write(suite_dir: Path, reference: tuple[dict, dict], mistakes: dict[str, dic
     ``mistakes``: name -> ``{"function", "source_sha256", "fixtures_sha256", "outputs": {case: output}}``;
     without it, the mistakes already stored are kept as they are.
     """
-    arrays, meta = reference_entries(*reference)
+    arrays, meta = reference_entries(*reference, load_cases(suite_dir))
     if mistakes is None:
         mistakes = stored_mistakes(suite_dir)
     meta["mistakes"] = {}

@@ -19,6 +19,11 @@ def reference_grade():
     return grade(SOLUTIONS, ["grad_cam"])
 
 
+def pytest_configure(config):
+    # Project tests load hidden suite modules to read their tables of mistakes.
+    config.addinivalue_line("markers", "check(points, function, title, bonus): a graded check of a hidden suite")
+
+
 def grade_edited(submission: Submission, root: Path, limits: Limits | None = None):
     return grade(build(submission, root), ["grad_cam"], limits=limits)
 

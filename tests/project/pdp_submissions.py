@@ -57,24 +57,24 @@ def plot(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("plot_partial_dependence_2d", old, new) for old, new in pairs)
 
 
-ONE_D_CHECKS = ("test_pdp_returns_tuple_of_arrays", "test_pdp_grid_between_percentiles", "test_pdp_grid_unique_values",
-                "test_pdp_1d_averages", "test_pdp_dataframe_and_ndarray", "test_pdp_input_unchanged",
-                "test_pdp_1d_value_errors", "test_pdp_no_delegation")
+ONE_D_CHECKS = ("test_pdp_1d_returns_tuple_of_arrays", "test_pdp_1d_grid_between_percentiles",
+                "test_pdp_1d_grid_unique_values", "test_pdp_1d_averages", "test_pdp_1d_dataframe_and_ndarray",
+                "test_pdp_1d_input_unchanged", "test_pdp_1d_value_errors")
 PLOT_CHECKS = ("test_plot_filled_contours_show_values", "test_plot_labelled_isolines", "test_plot_axes_and_labels")
 
 _PDP_MUTANTS = [
     Submission("x_mutated_in_loop", M, (averaged(STACKED_BODY, LOOP_BODY.replace("X.copy()", "X")),),
-               ("test_pdp_input_unchanged",), "hat X verändert"),
+               ("test_pdp_1d_input_unchanged",), "X wird verändert"),
     Submission("grid_from_min_max", M, (Edit("_grid", GRID_ENDS, "low, high = column.min(), column.max()"),),
-               ("test_pdp_grid_between_percentiles",), "Minimum bis zum Maximum"),
+               ("test_pdp_1d_grid_between_percentiles",), "Minimum bis Maximum"),
     Submission("percentiles_ignored", M, (Edit("_grid", GRID_ENDS,
                                                "low, high = mquantiles(column, prob=(0.05, 0.95))"),),
-               ("test_pdp_grid_between_percentiles",), "ignoriert"),
+               ("test_pdp_1d_grid_between_percentiles",), "percentiles wird nicht verwendet"),
     Submission("unique_rule_ignored", M, (Edit("_grid", UNIQUE_RULE, "if False:"),),
-               ("test_pdp_grid_unique_values",), "eindeutigen Werte"),
+               ("test_pdp_1d_grid_unique_values",), "eindeutigen Werte"),
     Submission("unique_rule_at_equality", M, (Edit("_grid", UNIQUE_RULE,
                                                    "if uniques.shape[0] <= grid_resolution:"),),
-               ("test_pdp_grid_unique_values",), "nur bei *weniger* als grid_resolution"),
+               ("test_pdp_1d_grid_unique_values",), "nur bei *weniger* als grid_resolution"),
     Submission("averaged_over_wrong_axis", M, (averaged(MEAN, MEAN.replace("mean(axis=1)", "mean(axis=0)")),),
                ("test_pdp_1d_averages",), "falsche Achse"),
     Submission("prediction_at_mean_row", M, (averaged(VALUES, "values = np.array(X, dtype=np.float64)"
@@ -98,7 +98,7 @@ _PDP_MUTANTS = [
     Submission("delegates_to_display_in_plot", M, plot(
         (FILLED, "from sklearn.inspection import PartialDependenceDisplay\n"
                  "    PartialDependenceDisplay.from_estimator(model, X, [tuple(features)], ax=ax)\n    " + FILLED)),
-               PLOT_CHECKS + ("test_pdp_no_delegation",), "scikit-learns partial_dependence"),
+               PLOT_CHECKS, "scikit-learns partial_dependence"),
     Submission("no_value_errors", M, (Edit("_check_arguments", "if grid_resolution < 2:", "if False:"),
                                       Edit("_check_arguments", "if not 0.0 <= low < high <= 1.0:", "if False:")),
                ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
@@ -108,13 +108,13 @@ _PDP_MUTANTS = [
                ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
     Submission("column_by_name_only", M, (Edit("partial_dependence_1d", "np.asarray(X, dtype=np.float64)[:, position]",
                                                "np.asarray(X[feature], dtype=np.float64)"),),
-               ("test_pdp_dataframe_and_ndarray",), "np.ndarray"),
+               ("test_pdp_1d_dataframe_and_ndarray",), "np.ndarray"),
     Submission("returns_lists", M, (Edit("partial_dependence_1d", "return grid, average",
                                          "return grid.tolist(), average.tolist()"),),
-               ("test_pdp_returns_tuple_of_arrays",), "np.ndarray"),
+               ("test_pdp_1d_returns_tuple_of_arrays",), "np.ndarray"),
     Submission("plot_not_transposed", M, plot((FILLED, FILLED.replace("average.T", "average")),
                                               (LINES, LINES.replace("average.T", "average"))),
-               ("test_plot_filled_contours_show_values",), "transponiert"),
+               ("test_plot_filled_contours_show_values",), "ohne average.T"),
     Submission("plot_axes_swapped", M, plot((FILLED, FILLED.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average")),
                                             (LINES, LINES.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average"))),
                ("test_plot_filled_contours_show_values",), "x-Achse"),
@@ -133,7 +133,7 @@ _PDP_MUTANTS = [
                                                    (YLABEL, YLABEL.replace("[1]", "[0]"))),
                ("test_plot_axes_and_labels",), "vertauscht"),
     Submission("plot_ignores_given_ax", M, plot(("if ax is None:", "if True:")),
-               ("test_plot_axes_and_labels",), "übergebenem `ax`"),
+               ("test_plot_axes_and_labels",), "übergebenes ax wird nicht verwendet"),
     Submission("plot_returns_figure", M, plot(("return ax", "return ax.figure")),
                PLOT_CHECKS, "Axes"),
 ]

@@ -1,5 +1,6 @@
 """Every listed mistake loses points in the checks that target it, and its feedback names
-it; every allowed variation earns full points. Driven by the table of tasks.
+it; every allowed variation earns full points; the stored outputs of the mistakes can be
+told apart. Driven by the table of tasks.
 
 One grading per mutant, of its own task only; the variants are stacked into few
 gradings (see each task's ``variant_gradings``).
@@ -7,8 +8,14 @@ gradings (see each task's ``variant_gradings``).
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
+from autograder.engine import expected
+from autograder.engine.grading import SUITES
+from autograder.engine.workers import Reply
+from autograder.suite import Mistakes
 from tests.project.editing import build
 from tests.project.graded import grade_naming_mistakes
 from tests.project.tasks import TASKS
@@ -44,3 +51,51 @@ def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, mut
 def test_allowed_variation_earns_full_points(task, variant, tmp_path):
     graded = grade_naming_mistakes(build(variant, tmp_path), [task.name])
     assert {name: result.feedback for name, result in graded.failed().items()} == {}
+
+
+# -- the stored mistakes can be told apart (no grading needed) ------------------------------
+
+def _suite_tables(task: str) -> dict:
+    """Mistake name -> the suite's ``Mistakes`` table that names it (read from the hidden suite's modules)."""
+    tables = {}
+    for path in sorted((SUITES / task).glob("test_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_suite_{task}_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for value in vars(module).values():
+            if isinstance(value, Mistakes):
+                tables.update({name: value for name in value.table})
+    return tables
+
+
+def _as_reply(output: dict) -> Reply:
+    """A stored output as the reply a submission giving it would send."""
+    if output["status"] != "ok":
+        return Reply(output["status"], error={"type": output.get("error_type"), "bases": [output.get("error_type")]})
+    value = output["value"]
+    if isinstance(value, dict) and "tokens" in value:
+        value = {**value, "tokens": [str(token) for token in value["tokens"]]}
+    return Reply("ok", value=value)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_every_stored_mistake_is_named_by_a_check_and_told_apart_from_the_others(task):
+    values = expected.ExpectedValues(SUITES / task)
+    tables = _suite_tables(task)
+    reference = {case: {"status": "ok", "value": value} for case, value in values.values.items()}
+    reference.update({case: {"status": "raised", "error_type": info.get("error_type")}
+                      for case, info in values.meta["cases"].items() if info["status"] == "raised"})
+    for mutant in TASKS[task].mutants:
+        assert mutant.mistake in tables, f"no check names {mutant.mistake}"
+    for name, outputs in values.mistakes.items():
+        table = tables[name]
+        if table.same is None or not outputs:
+            continue  # named from what the check observes or computes, not from stored outputs
+        for other, other_outputs in values.mistakes.items():
+            if other == name or tables[other].same is not table.same or not other_outputs:
+                continue
+            # Some case where the other mistake's result does not pass for this one's (where a
+            # mistake stores nothing, its result is the reference's).
+            cases = set(outputs) | set(other_outputs)
+            assert any(not table.same(_as_reply(other_outputs.get(case, reference[case])),
+                                      outputs.get(case, reference[case])) for case in cases), (name, other)

@@ -198,7 +198,7 @@ def test_similarity_model_unchanged(call, expected):
     expect_model_unchanged(reply.observations, "clip_similarity")
 
 
-def expect_model_unchanged(seen: dict, function: str, mistakes: Mistakes | None = None) -> None:
+def expect_model_unchanged(seen: dict, function: str) -> None:
     expect(not seen.get("params_with_grad"),
            f"Nach `{function}` haben Parameter ein .grad (z. B. durch `.backward()`): "
            "nutze `torch.no_grad()` bzw. `torch.autograd.grad`.")

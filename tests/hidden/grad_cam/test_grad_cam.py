@@ -162,7 +162,7 @@ def _informative(stored) -> bool:
 def _real_on(expected, case: str):
     def real(reply) -> bool:
         cam = _map(reply)
-        if cam is not None and (stripes_found(cam) or max_abs_interior(cam, expected[case], BORDER) <= LOOSE):
+        if cam is not None and (stripes_found(cam) or map_distance(cam, expected[case]) <= LOOSE):
             return True
         return any(same_map(reply, stored) and _informative(stored) for stored in expected.mistakes_on(case).values())
     return real
@@ -215,10 +215,24 @@ def usable_map(call, expected, case: str) -> np.ndarray:
     return array
 
 
+def map_distance(cam: np.ndarray, reference: np.ndarray) -> float:
+    """How far a map lies from the reference's, away from the border.
+
+    Normalising only before upsampling is allowed: bilinear upsampling is affine, so such
+    a map is the reference's scaled into a slightly smaller range (a maximum of 0.93 on
+    ``cam_class_281``). It is compared after scaling it back to [0, 1] as well.
+    """
+    raw = max_abs_interior(cam, reference, BORDER)
+    low, high = float(cam.min()), float(cam.max())
+    if high - low <= 0:
+        return raw
+    return min(raw, max_abs_interior((cam - low) / (high - low), reference, BORDER))
+
+
 def expect_reference(call, expected, case: str) -> np.ndarray:
     """Fail unless the map of ``case`` matches the reference; returns it."""
     cam = usable_map(call, expected, case)
-    if max_abs_interior(cam, expected[case], BORDER) > TOLERANCE:
+    if map_distance(cam, expected[case]) > TOLERANCE:
         MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
         fail(describe_difference(cam, expected[case], case))
     return cam
@@ -317,8 +331,8 @@ def test_grad_cam_unknown_layer(call, expected):
     real_result(call, expected)
     case = "cam_unknown_layer"
     reply = call(case)
-    if reply.status == "raised" and "ValueError" not in reply.error.get("bases", []):
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call))
+    if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
+        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
     expect_value_error(reply, FUNCTION, "einen unbekannten target_layer")
     message = reply.error.get("message", "")
     expect(all(name in message for name in ("layer1", "layer2", "layer3", "layer4")),

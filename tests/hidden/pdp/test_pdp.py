@@ -350,6 +350,8 @@ def real_result(call, expected, function: str) -> None:
         return Probe(case, lambda reply: _near_truth(reply, expected, case) or any(
             same_result(reply, stored) and _varies(stored) for stored in expected.mistakes_on(case).values()))
 
+    for case in cases:
+        own_reply(call, case, function)  # delegating earns nothing, and the feedback says so
     require_real(call, function, [probe(case) for case in cases],
                  f"Die Mittelwerte liegen auf keinem der Modelle innerhalb von {LOOSE:.0%} der Spannweite an der "
                  "Partial Dependence (z. B. Nullen auf dem richtigen Gitter).")
@@ -608,8 +610,7 @@ def real_plot(call, expected) -> None:
                 return True
         return False
 
-    if call("plot_rm_lstat").observations.get("delegated"):
-        own_reply(call, "plot_rm_lstat", PLOT)
+    plot_of(call, "plot_rm_lstat")  # delegating or returning no Axes earns nothing, and the feedback says so
     require_real(call, PLOT, [Probe("plot_rm_lstat", shows_values), Probe("plot_rm_lstat_new_axes", shows_values)],
                  "Keine Konturenschar des Plots überspannt den Wertebereich der Partial Dependence.")
 
