@@ -91,22 +91,24 @@ class Mistakes:
     def recognise(self, expected, case: str, reply: Reply, reply_of: Callable[[str], Reply]) -> str | None:
         """The listed mistake whose stored output ``reply`` is on ``case``, or ``None``.
 
-        Several mistakes can give the same output on one case; a candidate counts only
-        if the submission also gives its stored output on every other case of the same
-        function where that mistake changes the result (``reply_of(case)`` fetches those
-        replies, cached; a check never calls another function). An ambiguous match names
-        nothing.
+        Several mistakes can give the same output on one case. A candidate counts only if
+        the submission gives that mistake's result on every case of the same function where
+        any candidate changes the result: its stored output there, or the reference's
+        where it changes nothing (``reply_of(case)`` fetches those replies, cached; a check
+        never calls another function). An ambiguous match names nothing.
         """
         if self.same is None:
             return None
         stored = expected.mistakes_on(case)
         candidates = [name for name in self.table if name in stored and _safe_same(self.same, reply, stored[name])]
         function = expected.case_function(case)
+        telling = sorted({other for name in candidates for other in expected.mistakes.get(name, {})
+                          if other != case and expected.case_function(other) == function})
         consistent = []
         for name in candidates:
-            others = {other: output for other, output in expected.mistakes.get(name, {}).items()
-                      if other != case and expected.case_function(other) == function}
-            if all(_safe_same(self.same, reply_of(other), output) for other, output in others.items()):
+            outputs = expected.mistakes.get(name, {})
+            if all(_safe_same(self.same, reply_of(other), outputs.get(other) or expected.reference_output(other))
+                   for other in telling):
                 consistent.append(name)
         return consistent[0] if len(consistent) == 1 else None
 

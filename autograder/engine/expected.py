@@ -111,6 +111,13 @@ class ExpectedValues:
     def error_type(self, case: str) -> str | None:
         return self.meta["cases"][case].get("error_type")
 
+    def reference_output(self, case: str) -> dict:
+        """The reference's result for ``case`` in the form of a stored mistake output."""
+        info = self.meta["cases"][case]
+        if info["status"] == "ok":
+            return {"status": "ok", "value": self.values[case]}
+        return {"status": info["status"], "error_type": info.get("error_type")}
+
     def mistakes_on(self, case: str) -> dict[str, dict]:
         """The stored outputs of every mistake that changes ``case``, by mistake name."""
         return {mistake: outputs[case] for mistake, outputs in self.mistakes.items() if case in outputs}

@@ -64,7 +64,7 @@ TOKEN_MUTANTS = for_function("token_importance", [
     Submission("start_token_row", M, (Edit("_attention_row", ROW, "return attentions[-1][0].mean(dim=0)[0]"),),
                ("test_scores_valid",), "Zeile 0"),
     Submission("end_token_column", M, (Edit("_attention_row", ROW, "return attentions[-1][0].mean(dim=0)[:, end]"),),
-               ("test_scores_valid",), "Spalte"),
+               ("test_scores_valid",), "Spalte", same_as="start_token_row"),
     Submission("first_layer", M, (Edit("_attention_row", ROW, "return attentions[0][0].mean(dim=0)[end]"),),
                ("test_scores_match_reference", "test_scores_planted_content_words"), "erste statt letzte Textschicht"),
     Submission("max_over_heads", M, (Edit("_attention_row", ROW, "return attentions[-1][0].amax(dim=0)[end]"),),

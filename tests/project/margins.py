@@ -65,7 +65,10 @@ def distance(case: str, value, reference) -> str:
     if actual.shape != wanted.shape:
         return f"shape {actual.shape}"
     if actual.ndim == 2 and min(actual.shape) > 8:
-        return f"{max_abs_interior(actual, wanted, 4):.2g}"
+        raw = max_abs_interior(actual, wanted, 4)
+        low, high = float(actual.min()), float(actual.max())
+        rescaled = max_abs_interior((actual - low) / (high - low), wanted, 4) if high > low else raw
+        return f"{min(raw, rescaled):.2g}" + (f" (raw {raw:.2g})" if rescaled < raw else "")
     if actual.ndim == 3:
         edge = (slice(8, -8), slice(8, -8))
         inner = np.abs(actual - wanted)[edge]
@@ -77,11 +80,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("task", choices=sorted(TASKS))
     parser.add_argument("--variants-only", action="store_true")
+    parser.add_argument("--only", help="comma-separated names of variants to run (default: all)")
     args = parser.parse_args()
     suite = SUITES / args.task
     values = expected.ExpectedValues(suite)
     cases = expected.load_cases(suite)
-    every = {v.name: v for v in INDIVIDUAL_VARIANTS[args.task]}
+    every = {v.name: v for v in INDIVIDUAL_VARIANTS[args.task]
+             if not args.only or v.name in args.only.split(",")}
     for name, variant in sorted(every.items()):
         with tempfile.TemporaryDirectory() as root:
             outputs, _ = expected.run_cases(build(variant, Path(root)), FIXTURES, cases, args.task)

@@ -218,11 +218,9 @@ def expect_model_unchanged(seen: dict, function: str) -> None:
 # -- token_importance -------------------------------------------------------------------
 
 TOKEN_MISTAKES = Mistakes({
-    "start_token_row": Mistake("Zeile des Start-Tokens (Zeile 0) statt des End-Tokens",
-                               "Unter der kausalen Maske sieht nur die Zeile des End-Tokens alle Tokens: "
-                               "attention[end, 1:end]."),
-    "end_token_column": Mistake("Spalte statt Zeile des End-Tokens",
-                                "Gelesen wird die Aufmerksamkeit, die das End-Token den anderen schenkt: seine Zeile."),
+    "start_token_row": Mistake("Zeile 0 (Start-Token) oder Spalte des End-Tokens statt Zeile des End-Tokens",
+                               "Unter der kausalen Maske sieht nur die Zeile des End-Tokens alle Tokens; Zeile 0 und "
+                               "die Spalte des End-Tokens sind an den Inhaltstokens 0: attention[end, 1:end]."),
     "first_layer": Mistake("erste statt letzte Textschicht", "Gelesen wird outputs.attentions[-1]."),
     "max_over_heads": Mistake("Maximum statt Mittelwert über die Köpfe",
                               "Die Aufmerksamkeit wird über die Köpfe gemittelt (mean), nicht maximiert."),
