@@ -39,8 +39,8 @@ class Probe:
     real: Callable[[Reply], bool]
 
 
-def is_real(call, probes: Sequence[Probe]) -> bool:
-    return any(_passes(probe, call(probe.case)) for probe in probes)
+def is_real(call, probes: Sequence[Probe], needed: int = 1) -> bool:
+    return sum(_passes(probe, call(probe.case)) for probe in probes) >= needed
 
 
 def _passes(probe: Probe, reply: Reply) -> bool:
@@ -52,16 +52,23 @@ def _passes(probe: Probe, reply: Reply) -> bool:
         return False  # a result the comparison cannot even read is not real
 
 
-def require_real(call, function: str, probes: Sequence[Probe], what: str) -> None:
-    """Fail unless ``function`` gives a real result on one of ``probes``.
+def require_real(call, function: str, probes: Sequence[Probe], what: str, needed: int = 1,
+                 recognise: Callable[[str, Reply], None] | None = None) -> None:
+    """Fail unless ``function`` gives a real result on at least ``needed`` of ``probes``.
 
-    ``what`` says in German what a real result shows on the probes. When every probe
-    call failed, the feedback explains the first failure instead (e.g. "noch nicht
-    implementiert"), so a function that only raises is told why.
+    ``what`` says in German what a real result shows on the probes. Otherwise
+    ``recognise(case, reply)`` may fail naming a listed mistake a probe's reply shows
+    (one whose result raises, say); when every probe call failed, the feedback explains the
+    first failure (e.g. "noch nicht implementiert"), so a function that only raises is
+    told why. A function whose probes are easy to hit by chance (two tokens of a short
+    text) needs several of them.
     """
     replies = [call(probe.case) for probe in probes]
-    if any(_passes(probe, reply) for probe, reply in zip(probes, replies)):
+    if sum(_passes(probe, reply) for probe, reply in zip(probes, replies)) >= needed:
         return
+    if recognise is not None:
+        for probe, reply in zip(probes, replies):
+            recognise(probe.case, reply)
     failed = [reply for reply in replies if not reply.ok]
     if len(failed) == len(replies):
         fail(explain_reply(failed[0], function))

@@ -10,11 +10,12 @@ single-case difference of any of them 0.0039 (gradient of the logit, padded case
 sides true.
 
 Real result: similarities within ``LOOSE_SIMILARITY`` of the reference's on the dog or
-the cat image; token scores within ``LOOSE_SCORES`` on one of the texts, or the planted
-top word on every text, or the stored output of a listed mistake (which is never
-uniform). Zeros, uniform scores and scores by position are none of these: uniform
-scores differ from the reference's by at least 0.097 on every text, 0.084 with
-``method="gradient"``.
+the cat image; token scores within ``LOOSE_SCORES`` of the reference's, or the stored
+output of a listed mistake (never uniform), on at least half of the texts, or the
+planted top word on every text. Zeros, uniform scores and scores by position are none of
+these: uniform scores differ from the reference's by at least 0.097 on every text,
+0.084 with ``method="gradient"``; scores growing with the position come within 0.018 on
+the two-token text but no closer than 0.13 on the others.
 """
 
 import numpy as np
@@ -127,7 +128,9 @@ def real_similarity(call, expected) -> None:
 
     require_real(call, "clip_similarity", [probe("similarity_dog"), probe("similarity_cat_array")],
                  "Die Ähnlichkeiten des Hunde- und des Katzenbildes mit den Texten liegen weit von den "
-                 "Kosinus-Ähnlichkeiten des Modells entfernt.")
+                 "Kosinus-Ähnlichkeiten des Modells entfernt.",
+                 recognise=lambda case, reply: SIMILARITY_MISTAKES.fail_if_recognised(expected, case, reply, call,
+                                                                                      CASE_TEXT[case]))
 
 
 def similarities(call, expected, case) -> np.ndarray:
@@ -333,11 +336,13 @@ def real_tokens(call, expected, cases=TOKEN_CASES, method="attention") -> None:
     probes = [probe(case) for case in cases]
     if method == "attention" and planted_on_every_text(call):
         return
-    require_real(call, "token_importance", probes,
-                 "Die Werte liegen auf keinem der Texte nahe an der Aufmerksamkeit des Modells"
+    require_real(call, "token_importance", probes, needed=(len(probes) + 1) // 2, what=
+                 "Die Werte liegen nicht auf der Mehrzahl der Texte nahe an der Aufmerksamkeit des Modells"
                  + (" (method='gradient': an der Relevanz nach Chefer et al.)" if method == "gradient" else "")
                  + ", und das meistbeachtete Wort ist nicht bei jedem Text das Inhaltswort, auf das das Testmodell "
-                   "achtet (gleich verteilte Werte oder Werte nach der Position zählen nicht).")
+                   "achtet (gleich verteilte Werte oder Werte nach der Position zählen nicht).",
+                 recognise=lambda case, reply: TOKEN_MISTAKES.fail_if_recognised(expected, case, reply, call,
+                                                                                 CASE_TEXT[case]))
 
 
 def tokens_and_scores(call, expected, case) -> tuple[list, np.ndarray]:
@@ -464,14 +469,16 @@ def test_token_importance_model_unchanged(call, expected):
     for case in ("tokens_a_cute_dog_in_a_park", "tokens_dog_park_pads"):
         reply = call(case)
         value_of(reply, "token_importance")
-        seen = reply.observations
-        if seen.get("config_changed"):
-            TOKEN_MISTAKES.observed("config_changed", "`token_importance` hat `model.config` verändert; "
-                                    + TOKEN_MISTAKES.table["config_changed"].hint)
-        if seen.get("train_mode_changed"):
-            TOKEN_MISTAKES.observed("train_mode_left", "`token_importance` hat den train/eval-Modus des Modells "
-                                                       "verändert.")
-        expect_model_unchanged(seen, "token_importance")
+        expect_token_model_unchanged(reply.observations)
+
+
+def expect_token_model_unchanged(seen: dict) -> None:
+    if seen.get("config_changed"):
+        TOKEN_MISTAKES.observed("config_changed", "`token_importance` hat `model.config` verändert; "
+                                + TOKEN_MISTAKES.table["config_changed"].hint)
+    if seen.get("train_mode_changed"):
+        TOKEN_MISTAKES.observed("train_mode_left", "`token_importance` hat den train/eval-Modus des Modells verändert.")
+    expect_model_unchanged(seen, "token_importance")
 
 
 # -- bonus: method="gradient" -----------------------------------------------------------
@@ -493,9 +500,11 @@ def test_only_gradient_depends_on_image(call, expected):
     real_tokens(call, expected, GRADIENT_CASES, method="gradient")
     _, attention_dog = tokens_and_scores(call, expected, "tokens_a_cute_dog_in_a_park")
     _, attention_cat = tokens_and_scores(call, expected, "tokens_dog_park_cat_image")
-    expect(attention_dog.shape == attention_cat.shape and np.abs(attention_dog - attention_cat).max() <= TOLERANCE,
-           "Mit method='attention' hängen die Werte vom Bild ab – CLIPs Textencoder sieht das Bild aber nie: "
-           "die Aufmerksamkeit des Textencoders darf nur vom Text abhängen.")
+    if not (attention_dog.shape == attention_cat.shape and np.abs(attention_dog - attention_cat).max() <= TOLERANCE):
+        for case in ("tokens_dog_park_cat_image", "tokens_a_cute_dog_in_a_park"):
+            TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
+        fail("Mit method='attention' hängen die Werte vom Bild ab (Hunde- und Katzenbild geben verschiedene Werte "
+             "oder keine vergleichbaren), CLIPs Textencoder sieht das Bild aber nie.")
     _, gradient_dog = tokens_and_scores(call, expected, "gradient_dog_park")
     _, gradient_cat = tokens_and_scores(call, expected, "gradient_dog_park_cat_image")
     reference_change = np.abs(expected["gradient_dog_park"]["scores"].astype(np.float64)
@@ -518,4 +527,4 @@ def test_gradient_no_side_effects(call, expected):
             TOKEN_MISTAKES.observed("gradient_backward_leaves_grads",
                                     f"Nach method='gradient' haben {len(reply.observations['params_with_grad'])} "
                                     "Parameter ein .grad; " + TOKEN_MISTAKES.table["gradient_backward_leaves_grads"].hint)
-        expect_model_unchanged(reply.observations, "token_importance")
+        expect_token_model_unchanged(reply.observations)

@@ -20,7 +20,8 @@ variants and mutants of ``tests/project/counterfactual_submissions.py`` on these
 Real result: on one of the cases that reach the dog, the returned image is closer to the
 reference's counterfactual than ``LOOSE`` times the reference's change (the original
 image returned is exactly 1 times away, a fixed blend further), or the result is the
-stored output of a listed mistake that changes the image.
+stored output of a listed mistake that changes the image. Reaching the target pays only
+alongside a real result too: blending in a fixed colour also makes the model say 235.
 """
 
 import numpy as np
@@ -156,7 +157,9 @@ def real_result(call, expected) -> None:
     require_real(call, FUNCTION, [probe(case) for case in ("cat_to_dog", "cat_to_dog_settings", "cat_to_dog_caffe")],
                  "Die zurückgegebenen Bilder für Katze → Schäferhund liegen weiter von den erwarteten Counterfactuals "
                  f"entfernt als das {LOOSE}-Fache der erwarteten Änderung (das unveränderte Originalbild liegt genau "
-                 "1-mal so weit weg).")
+                 "1-mal so weit weg).",
+                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
+                                                                           CASE_TEXT[case]))
 
 
 def _changes_image(stored, original) -> bool:
@@ -253,6 +256,8 @@ def test_counterfactual_result_format(call, expected):
 
 @check(3, function=FUNCTION, title="Ziel erreicht und korrekt berichtet (Katze → Schäferhund)")
 def test_counterfactual_reaches_target(call, expected):
+    # Any image the model calls 235 reaches the target; only the optimisation's result counts.
+    real_result(call, expected)
     for case in REACHING_CASES:
         value, _ = outcome(call, expected, case)
         reference = expected[case]

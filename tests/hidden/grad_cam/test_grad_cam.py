@@ -178,7 +178,9 @@ REAL_CASES = ("cam_zebra_class_340", "cam_zebra_default", "cam_zebra_layer3", "c
 def real_result(call, expected) -> None:
     require_real(call, FUNCTION, [Probe(case, _real_on(expected, case)) for case in REAL_CASES],
                  "Auf dem Bild „zebra“ erkennt das Modell Klasse 340 nur an der Textur der senkrechten Streifen; "
-                 "die Karten dort heben diese Streifen nicht hervor und liegen weit von den erwarteten Karten.")
+                 "die Karten dort heben diese Streifen nicht hervor und liegen weit von den erwarteten Karten.",
+                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
+                                                                           CASE_TEXT[case]))
 
 
 # -- comparing maps ------------------------------------------------------------------------

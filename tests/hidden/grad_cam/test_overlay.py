@@ -102,7 +102,9 @@ def real_result(call, expected) -> None:
 
     require_real(call, FUNCTION, [probe(case) for case in ("overlay_alpha_1", "overlay_default", "overlay_viridis")],
                  "Mit alpha=1 muss die Farbkarte der Heatmap herauskommen, mit alpha=0.4 die Mischung aus Bild und "
-                 "Farbkarte; die Ergebnisse liegen aber weit davon entfernt (z. B. das unveränderte Bild).")
+                 "Farbkarte; die Ergebnisse liegen aber weit davon entfernt (z. B. das unveränderte Bild).",
+                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
+                                                                           CASE_TEXT[case]))
 
 
 def reply_of(call):

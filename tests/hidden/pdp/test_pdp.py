@@ -131,8 +131,10 @@ PLOT_MISTAKES = Mistakes({
     "plot_ignores_given_ax": Mistake("übergebenes ax wird nicht verwendet",
                                      "Mit übergebenem ax wird genau dort hineingezeichnet und es zurückgegeben."),
     "plot_returns_figure": Mistake("Figure statt Axes zurückgegeben", "Zurückgegeben wird das Axes-Objekt."),
+    # The reference's plot calls its partial_dependence_2d, which this mistake makes raise.
+    "averaged_over_wrong_axis": _SHARED["averaged_over_wrong_axis"],
 }, subject="Der Plot")
-MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES}
+MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 
 # -- trusted data ----------------------------------------------------------------------
@@ -180,6 +182,8 @@ def same_result(reply, stored) -> bool:
 
 ONE_D_MISTAKES.same = same_result
 TWO_D_MISTAKES.same = same_result
+# A plot's stored output is only recognised when the plot raised: its drawing is judged by computing.
+PLOT_MISTAKES.same = lambda reply, stored: stored["status"] == "raised" and same_result(reply, stored)
 
 
 def recognise(call, expected, case: str, function: str) -> None:
@@ -354,7 +358,8 @@ def real_result(call, expected, function: str) -> None:
         own_reply(call, case, function)  # delegating earns nothing, and the feedback says so
     require_real(call, function, [probe(case) for case in cases],
                  f"Die Mittelwerte liegen auf keinem der Modelle innerhalb von {LOOSE:.0%} der Spannweite an der "
-                 "Partial Dependence (z. B. Nullen auf dem richtigen Gitter).")
+                 "Partial Dependence (z. B. Nullen auf dem richtigen Gitter).",
+                 recognise=lambda case, reply: recognise(call, expected, case, function))
 
 
 # -- grid rule -------------------------------------------------------------------------
@@ -574,8 +579,10 @@ def test_pdp_2d_value_errors(call, expected):
 
 # -- plot_partial_dependence_2d ----------------------------------------------------------
 
-def plot_of(call, case: str) -> tuple[dict, object]:
+def plot_of(call, case: str, expected) -> tuple[dict, object]:
     reply = own_reply(call, case, PLOT)
+    if not reply.ok:
+        recognise(call, expected, case, PLOT)
     value = value_of(reply, PLOT)
     if not value.get("is_axes"):
         if reply.value_type == "Figure":
@@ -610,9 +617,10 @@ def real_plot(call, expected) -> None:
                 return True
         return False
 
-    plot_of(call, "plot_rm_lstat")  # delegating or returning no Axes earns nothing, and the feedback says so
+    plot_of(call, "plot_rm_lstat", expected)  # delegating or returning no Axes earns nothing, and the feedback says so
     require_real(call, PLOT, [Probe("plot_rm_lstat", shows_values), Probe("plot_rm_lstat_new_axes", shows_values)],
-                 "Keine Konturenschar des Plots überspannt den Wertebereich der Partial Dependence.")
+                 "Keine Konturenschar des Plots überspannt den Wertebereich der Partial Dependence.",
+                 recognise=lambda case, reply: recognise(call, expected, case, PLOT))
 
 
 def filled_set(value: dict) -> dict:
@@ -648,7 +656,7 @@ def band_agreement(bands, levels, extend, grid_1, grid_2, average) -> tuple[int,
 
 @check(1, function=PLOT, title="Gefüllte Konturen zeigen die PDP (Stufen decken die Werte ab, x = erstes Merkmal)")
 def test_plot_filled_contours_show_values(call, expected):
-    value, reply = plot_of(call, "plot_rm_lstat")
+    value, reply = plot_of(call, "plot_rm_lstat", expected)
     filled = filled_set(value)
     grid_1, grid_2, average = plotted_values(reply, expected)
     levels = np.asarray(filled["levels"], dtype=np.float64)
@@ -679,7 +687,7 @@ def test_plot_filled_contours_show_values(call, expected):
 @check(1, function=PLOT, title="Beschriftete Isolinien (contour + clabel)")
 def test_plot_labelled_isolines(call, expected):
     real_plot(call, expected)
-    value, _ = plot_of(call, "plot_rm_lstat")
+    value, _ = plot_of(call, "plot_rm_lstat", expected)
     lines = [cs for cs in value.get("contour_sets", []) if not bool(cs["filled"])]
     if not lines:
         PLOT_MISTAKES.observed("plot_without_isolines", "Im Plot gibt es keine Isolinien; "
@@ -692,7 +700,7 @@ def test_plot_labelled_isolines(call, expected):
 @check(1, function=PLOT, title="Achsen: Merkmalsnamen als Beschriftung, übergebenes ax, ax=None")
 def test_plot_axes_and_labels(call, expected):
     real_plot(call, expected)
-    value, _ = plot_of(call, "plot_rm_lstat")
+    value, _ = plot_of(call, "plot_rm_lstat", expected)
     if not value.get("is_given_axes"):
         PLOT_MISTAKES.observed("plot_ignores_given_ax", "Der Plot landet nicht im übergebenen `ax`; "
                                + PLOT_MISTAKES.table["plot_ignores_given_ax"].hint)
@@ -703,5 +711,5 @@ def test_plot_axes_and_labels(call, expected):
     if not ("RM" in xlabel and "LSTAT" in ylabel):
         PLOT_MISTAKES.observed("plot_without_axis_labels", f"Die Achsen sollen die Merkmalsnamen tragen (x: RM, "
                                                            f"y: LSTAT), erhalten: x = {xlabel!r}, y = {ylabel!r}.")
-    new, _ = plot_of(call, "plot_rm_lstat_new_axes")
+    new, _ = plot_of(call, "plot_rm_lstat_new_axes", expected)
     filled_set(new)
