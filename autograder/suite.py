@@ -85,8 +85,10 @@ class Mistakes:
              mistake=name)
 
     def observed(self, name: str, message: str) -> NoReturn:
-        """Fail naming mistake ``name`` for something observed around the call (hooks, mutated inputs)."""
-        fail(f"Fehler „{self.table[name].label}“: {message}", mistake=name)
+        """Fail naming mistake ``name`` for something observed around the call (hooks, mutated inputs);
+        ``message`` says what was observed, the mistake's hint follows."""
+        mistake = self.table[name]
+        fail(f"Fehler „{mistake.label}“: {message} {mistake.hint}", mistake=name)
 
     def recognise(self, expected, case: str, reply: Reply, reply_of: Callable[[str], Reply]) -> str | None:
         """The listed mistake whose stored output ``reply`` is on ``case``, or ``None``.
@@ -117,6 +119,10 @@ class Mistakes:
         name = self.recognise(expected, case, reply, reply_of)
         if name is not None:
             self.fail(name, detail)
+
+    def recogniser(self, expected, call, case_text: dict[str, str]) -> Callable[[str, Reply], None]:
+        """``recognise`` for :func:`autograder.realness.require_real`: fail naming the mistake a reply shows."""
+        return lambda case, reply: self.fail_if_recognised(expected, case, reply, call, case_text.get(case, case))
 
 
 def _safe_same(same, reply: Reply, stored: dict) -> bool:

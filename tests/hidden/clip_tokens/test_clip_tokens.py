@@ -81,7 +81,7 @@ SIMILARITY_MISTAKES = Mistakes({
     "only_image_normalised": Mistake("nur das Bild-Embedding normiert",
                                      "Auch jedes Text-Embedding wird auf Länge 1 normiert."),
     "logits_not_divided": Mistake("logits_per_image statt Kosinus-Ähnlichkeit",
-                                  "logits_per_image ist die Kosinus-Ähnlichkeit mal model.logit_scale.exp(); "
+                                  "Der Wert logits_per_image ist die Kosinus-Ähnlichkeit mal model.logit_scale.exp(); "
                                   "teile dadurch oder berechne die Kosinus-Ähnlichkeit direkt."),
     "softmax_over_texts": Mistake("Softmax über die Texte statt Kosinus-Ähnlichkeit",
                                   "Gefragt ist die Kosinus-Ähnlichkeit selbst, nicht logits_per_image.softmax(...)."),
@@ -92,7 +92,7 @@ SIMILARITY_MISTAKES = Mistakes({
     "similarity_returns_tensor": Mistake("torch.Tensor statt np.ndarray",
                                          "Zurückgegeben wird ein np.ndarray (z. B. .detach().cpu().numpy())."),
     "similarity_freezes_model": Mistake("requires_grad der Parameter verändert",
-                                        "nutze torch.no_grad() statt die Gewichte einzufrieren."),
+                                        "Nutze torch.no_grad() statt die Gewichte einzufrieren."),
 }, subject="Das Ergebnis")
 
 
@@ -129,8 +129,7 @@ def real_similarity(call, expected) -> None:
     require_real(call, "clip_similarity", [probe("similarity_dog"), probe("similarity_cat_array")],
                  "Die Ähnlichkeiten des Hunde- und des Katzenbildes mit den Texten liegen weit von den "
                  "Kosinus-Ähnlichkeiten des Modells entfernt.",
-                 recognise=lambda case, reply: SIMILARITY_MISTAKES.fail_if_recognised(expected, case, reply, call,
-                                                                                      CASE_TEXT[case]))
+                 recognise=SIMILARITY_MISTAKES.recogniser(expected, call, CASE_TEXT))
 
 
 def similarities(call, expected, case) -> np.ndarray:
@@ -196,8 +195,7 @@ def test_similarity_model_unchanged(call, expected):
     value_of(reply, "clip_similarity")
     if reply.observations.get("requires_grad_changed"):
         SIMILARITY_MISTAKES.observed("similarity_freezes_model", f"`clip_similarity` hat `requires_grad` von "
-                                     f"{len(reply.observations['requires_grad_changed'])} Parametern verändert; "
-                                     + SIMILARITY_MISTAKES.table["similarity_freezes_model"].hint)
+                                     f"{len(reply.observations['requires_grad_changed'])} Parametern verändert.")
     expect_model_unchanged(reply.observations, "clip_similarity")
 
 
@@ -230,8 +228,8 @@ TOKEN_MISTAKES = Mistakes({
     "special_tokens_kept": Mistake("Start- und End-Token mitgezählt",
                                    "Nur die Positionen zwischen Start- und (erstem) End-Token gehören zum Text."),
     "scores_as_list": Mistake("Werte als Liste statt np.ndarray",
-                              "scores ist ein np.ndarray (z. B. .detach().cpu().numpy())."),
-    "tokens_as_tuple": Mistake("Tokens als Tupel statt Liste", "tokens ist eine Liste von Strings."),
+                              "Scores ist ein np.ndarray (z. B. .detach().cpu().numpy())."),
+    "tokens_as_tuple": Mistake("Tokens als Tupel statt Liste", "Tokens ist eine Liste von Strings."),
     "no_renormalisation": Mistake("Werte nicht auf Summe 1 renormiert",
                                   "Nach dem Weglassen von Start- und End-Token: scores / scores.sum()."),
     "end_of_word_marker_kept": Mistake("Wortende-Markierung </w> in den Tokens",
@@ -259,7 +257,7 @@ TOKEN_MISTAKES = Mistakes({
     "gradient_ignores_image": Mistake("Relevanz ohne das Bild",
                                       "Abgeleitet wird die Bild-Text-Ähnlichkeit, nicht eine Größe des Textes allein."),
     "gradient_backward_leaves_grads": Mistake("Gradienten bleiben in .grad",
-                                              "nutze torch.autograd.grad statt .backward()."),
+                                              "Nutze torch.autograd.grad statt .backward()."),
 }, subject="Das Ergebnis")
 
 
@@ -341,8 +339,7 @@ def real_tokens(call, expected, cases=TOKEN_CASES, method="attention") -> None:
                  + (" (method='gradient': an der Relevanz nach Chefer et al.)" if method == "gradient" else "")
                  + ", und das meistbeachtete Wort ist nicht bei jedem Text das Inhaltswort, auf das das Testmodell "
                    "achtet (gleich verteilte Werte oder Werte nach der Position zählen nicht).",
-                 recognise=lambda case, reply: TOKEN_MISTAKES.fail_if_recognised(expected, case, reply, call,
-                                                                                 CASE_TEXT[case]))
+                 recognise=TOKEN_MISTAKES.recogniser(expected, call, CASE_TEXT))
 
 
 def tokens_and_scores(call, expected, case) -> tuple[list, np.ndarray]:
@@ -474,8 +471,7 @@ def test_token_importance_model_unchanged(call, expected):
 
 def expect_token_model_unchanged(seen: dict) -> None:
     if seen.get("config_changed"):
-        TOKEN_MISTAKES.observed("config_changed", "`token_importance` hat `model.config` verändert; "
-                                + TOKEN_MISTAKES.table["config_changed"].hint)
+        TOKEN_MISTAKES.observed("config_changed", "`token_importance` hat `model.config` verändert.")
     if seen.get("train_mode_changed"):
         TOKEN_MISTAKES.observed("train_mode_left", "`token_importance` hat den train/eval-Modus des Modells verändert.")
     expect_model_unchanged(seen, "token_importance")
@@ -526,5 +522,5 @@ def test_gradient_no_side_effects(call, expected):
         if reply.observations.get("params_with_grad"):
             TOKEN_MISTAKES.observed("gradient_backward_leaves_grads",
                                     f"Nach method='gradient' haben {len(reply.observations['params_with_grad'])} "
-                                    "Parameter ein .grad; " + TOKEN_MISTAKES.table["gradient_backward_leaves_grads"].hint)
+                                    "Parameter ein .grad.")
         expect_token_model_unchanged(reply.observations)

@@ -63,7 +63,7 @@ BAD_INPUTS = ("bad_target_too_large", "bad_target_negative", "bad_image_batch", 
 
 MISTAKES = Mistakes({
     "wrong_sign": Mistake("Gradientenaufstieg statt -abstieg",
-                          "x bewegt sich gegen den Gradienten des Loss: Adam minimiert den Loss."),
+                          "X bewegt sich gegen den Gradienten des Loss: Adam minimiert den Loss."),
     "no_distance_term": Mistake("Loss ohne Abstandsterm",
                                 "Der Loss ist Kreuzentropie + distance_weight * sum((x - image) ** 2)."),
     "no_clipping": Mistake("x wird nicht auf [0, 1] begrenzt",
@@ -73,30 +73,30 @@ MISTAKES = Mistakes({
     "stop_checked_on_original_only": Mistake("Abbruch nur am Originalbild geprüft",
                                              "Die Vorhersage für das *aktuelle* x wird vor jedem Update geprüft."),
     "preprocess_outside_tape": Mistake("preprocess außerhalb des GradientTape",
-                                       "logits = model(preprocess(x)) gehört in den Block `with tf.GradientTape()`."),
+                                       "Logits = model(preprocess(x)) gehört in den Block `with tf.GradientTape()`."),
     "preprocess_twice": Mistake("preprocess doppelt angewendet",
-                                "x bleibt ein Bild in [0, 1]; preprocess steht genau einmal vor dem Modell."),
+                                "X bleibt ein Bild in [0, 1]; preprocess steht genau einmal vor dem Modell."),
     "returns_batch": Mistake("Batch (1, H, W, 3) statt Bild zurückgegeben",
-                             "image ist das Bild selbst, Form (H, W, 3), z. B. x.numpy()[0]."),
+                             "Image ist das Bild selbst, Form (H, W, 3), z. B. x.numpy()[0]."),
     "mutates_image": Mistake("übergebenes image verändert",
                              "Arbeite mit einer Kopie, z. B. tf.Variable(image[None])."),
     "success_from_last_loss": Mistake("success aus dem Loss statt aus der Vorhersage",
-                                      "success ist predicted_class == target_class."),
+                                      "Success ist predicted_class == target_class."),
     "no_class_check": Mistake("ungültige target_class wird nicht abgelehnt",
-                              "target_class außerhalb von range(n_classes) löst einen ValueError aus."),
+                              "Eine target_class außerhalb von range(n_classes) löst einen ValueError aus."),
     "no_range_check": Mistake("ungültiges Bild wird nicht abgelehnt",
                               "Ein Bild, das nicht (H, W, 3) mit Werten in [0, 1] ist, löst einen ValueError aus."),
-    "steps_off_by_one": Mistake("steps um eins verschoben", "steps zählt die ausgeführten Updates."),
+    "steps_off_by_one": Mistake("steps um eins verschoben", "Steps zählt die ausgeführten Updates."),
     "predicted_class_of_original": Mistake("predicted_class des Originalbildes",
-                                           "predicted_class ist die Vorhersage für das zurückgegebene Bild."),
-    "squared_distance": Mistake("distance quadriert", "distance ist die L2-Norm der Änderung, nicht ihr Quadrat."),
+                                           "Das Feld predicted_class ist die Vorhersage für das zurückgegebene Bild."),
+    "squared_distance": Mistake("distance quadriert", "Distance ist die L2-Norm der Änderung, nicht ihr Quadrat."),
     "class_as_tensor": Mistake("Klassen als Tensor statt int", "Wandle mit int(...) um."),
     "overshooting_learning_rate": Mistake("feste Lernrate 0.1",
                                           "Adam verwendet die übergebene learning_rate."),
     "learning_rate_ignored": Mistake("learning_rate wird nicht verwendet",
                                      "Adam verwendet die übergebene learning_rate."),
     "largest_probability_recorded": Mistake("größte Wahrscheinlichkeit statt der von target_class",
-                                            "target_probability ist softmax(logits)[target_class]."),
+                                            "Das Feld target_probability ist softmax(logits)[target_class]."),
 }, subject="Das Ergebnis")
 
 
@@ -158,8 +158,7 @@ def real_result(call, expected) -> None:
                  "Die zurückgegebenen Bilder für Katze → Schäferhund liegen weiter von den erwarteten Counterfactuals "
                  f"entfernt als das {LOOSE}-Fache der erwarteten Änderung (das unveränderte Originalbild liegt genau "
                  "1-mal so weit weg).",
-                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
-                                                                           CASE_TEXT[case]))
+                 recognise=MISTAKES.recogniser(expected, call, CASE_TEXT))
 
 
 def _changes_image(stored, original) -> bool:
@@ -241,8 +240,7 @@ def test_counterfactual_result_format(call, expected):
            f"Form {image.shape}, dtype {image.dtype}).")
     for name in ("original_class", "predicted_class", "target_class", "steps"):
         if types.get(name) in TENSOR_TYPES:
-            MISTAKES.observed("class_as_tensor", f"{name} ist ein {types.get(name)}; "
-                              + MISTAKES.table["class_as_tensor"].hint)
+            MISTAKES.observed("class_as_tensor", f"{name} ist ein {types.get(name)}.")
         expect(value.get(name) is not None and types.get(name, "").startswith(("int", "uint")),
                f"{name} muss eine ganze Zahl (int) sein, erhalten: {types.get(name)}.")
     expect(types.get("success") in ("bool", "bool_") and value.get("success") is not None,
@@ -346,7 +344,7 @@ def test_counterfactual_leaves_image_unchanged(call, expected):
         _, seen = outcome(call, expected, case)
         if seen.get("image_changed"):
             MISTAKES.observed("mutates_image", f"Im Fall {CASE_TEXT[case]} wurde das übergebene image verändert "
-                                               "(In-place-Operation); " + MISTAKES.table["mutates_image"].hint)
+                                               "(In-place-Operation).")
 
 
 @check(2, function=FUNCTION, title="preprocess wird im differenzierbaren Pfad verwendet (im GradientTape, genau einmal)")

@@ -107,13 +107,13 @@ MISTAKES = Mistakes({
     "constant_map_nan": Mistake(
         "NaN bei konstanter Karte",
         "Ist max - min = 0, wird die Karte komplett 0 (keine Division durch 0)."),
-    "hooks_left": Mistake("Hooks bleiben am Modell", "entferne sie mit handle.remove() (am besten in try/finally)."),
+    "hooks_left": Mistake("Hooks bleiben am Modell", "Entferne sie mit handle.remove() (am besten in try/finally)."),
     "gradients_left": Mistake("Gradienten bleiben in .grad der Parameter",
-                              "nutze torch.autograd.grad oder setze .grad wieder zurück."),
-    "train_mode": Mistake("Modell bleibt im train-Modus", "model.train() verändert BatchNorm und Dropout."),
+                              "Nutze torch.autograd.grad oder setze .grad wieder zurück."),
+    "train_mode": Mistake("Modell bleibt im train-Modus", "Ein Aufruf von model.train() verändert BatchNorm und Dropout."),
     "input_requires_grad": Mistake("requires_grad von input_tensor verändert",
-                                   "arbeite mit einer Kopie (input_tensor.detach().clone())."),
-    "input_values_mutated": Mistake("input_tensor verändert", "arbeite mit einer Kopie statt in-place."),
+                                   "Arbeite mit einer Kopie (input_tensor.detach().clone())."),
+    "input_values_mutated": Mistake("input_tensor verändert", "Arbeite mit einer Kopie statt in-place."),
 }, subject="Die Karte")
 
 
@@ -179,15 +179,10 @@ def real_result(call, expected) -> None:
     require_real(call, FUNCTION, [Probe(case, _real_on(expected, case)) for case in REAL_CASES],
                  "Auf dem Bild „zebra“ erkennt das Modell Klasse 340 nur an der Textur der senkrechten Streifen; "
                  "die Karten dort heben diese Streifen nicht hervor und liegen weit von den erwarteten Karten.",
-                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
-                                                                           CASE_TEXT[case]))
+                 recognise=MISTAKES.recogniser(expected, call, CASE_TEXT))
 
 
 # -- comparing maps ------------------------------------------------------------------------
-
-def reply_of(call):
-    return lambda case: call(case)
-
 
 def describe_difference(actual: np.ndarray, reference: np.ndarray, case: str) -> str:
     difference = np.abs(actual - reference)
@@ -204,19 +199,19 @@ def usable_map(call, expected, case: str) -> np.ndarray:
     """The map of ``case`` as float64; fails naming a recognised mistake or saying why it cannot be compared."""
     reply = call(case)
     if not reply.ok:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(explain_reply(reply, FUNCTION))
     value = reply.value
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype.kind not in "fiu":
         fail(f"`grad_cam` soll eine 2-D-Karte (np.ndarray) liefern, erhalten: {reply.value_type} "
              f"{getattr(value, 'shape', '')}.")
     if value.shape != SHAPE:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Für {CASE_TEXT[case]} hat die Karte die Form {value.shape}, erwartet {SHAPE} (H, W der Eingabe); "
              "so lässt sie sich nicht vergleichen.")
     array = np.asarray(value, dtype=np.float64)
     if not np.isfinite(array).all():
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Für {CASE_TEXT[case]} enthält die Karte NaN oder unendliche Werte.")
     return array
 
@@ -239,7 +234,7 @@ def expect_reference(call, expected, case: str) -> np.ndarray:
     """Fail unless the map of ``case`` matches the reference; returns it."""
     cam = usable_map(call, expected, case)
     if map_distance(cam, expected[case]) > TOLERANCE:
-        MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
         fail(describe_difference(cam, expected[case], case))
     return cam
 
@@ -255,12 +250,12 @@ def test_grad_cam_output_format(call, expected):
     expect(isinstance(value, np.ndarray) and reply.value_type == "ndarray",
            f"Rückgabe muss ein np.ndarray sein, nicht {reply.value_type} (z. B. `.detach().cpu().numpy()`).")
     if value.shape != SHAPE:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Die Karte hat die Form {value.shape}, erwartet {SHAPE} (H, W der Eingabe).")
     expect(value.dtype == np.float32, f"Datentyp {value.dtype}, erwartet float32.")
     low, high = float(np.min(value)), float(np.max(value))
     if not (np.isfinite(value).all() and low >= -1e-6 and high <= 1 + 1e-6):
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Die Werte liegen in [{low:.3g}, {high:.3g}], erwartet sind Werte in [0, 1] (min-max-normiert).")
 
 
@@ -276,7 +271,7 @@ def test_grad_cam_planted_regions(call, expected):
         peak = np.unravel_index(np.argmax(cam), cam.shape)
         inside = all(region.start <= index < region.stop for region, index in zip(own, peak))
         if not (inside and cam[own].mean() > cam[other].mean() + 0.3):
-            MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+            MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
             fail(f"Für {CASE_TEXT[case]} erkennt das Modell die Klasse {where}; dort muss die Karte am stärksten "
                  f"sein. Ihr Maximum liegt aber bei Zeile {peak[0]}, Spalte {peak[1]} (Mittel dort "
                  f"{cam[own].mean():.2f}, in der Vergleichsregion {cam[other].mean():.2f}).")
@@ -294,7 +289,7 @@ def test_grad_cam_relu(call, expected):
         cam, reference = usable_map(call, expected, case), expected[case]
         zero = reference[INNER] == 0
         if zero.any() and cam[INNER][zero].max() > TOLERANCE:
-            MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+            MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
             fail(f"Für {CASE_TEXT[case]} ist die erwartete Karte auf {int(zero.sum())} Pixeln 0; die Karte hat "
                  f"dort Werte bis {cam[INNER][zero].max():.2f}.")
         expect_reference(call, expected, case)
@@ -326,7 +321,7 @@ def test_grad_cam_bilinear_upsampling(call, expected):
         smooth = expected[case] > 0.05
         steps = np.diff(cam, axis=1)[smooth[:, 1:]]
         if np.mean(steps == 0) >= 0.5:
-            MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+            MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
             fail(f"Für {CASE_TEXT[case]} sind {np.mean(steps == 0):.0%} der Nachbarpixel dort, wo die Karte nicht 0 "
                  "ist, gleich: die Karte besteht aus Blöcken gleicher Werte, erwartet ist ein glatter Verlauf.")
         expect_reference(call, expected, case)
@@ -338,7 +333,7 @@ def test_grad_cam_unknown_layer(call, expected):
     case = "cam_unknown_layer"
     reply = call(case)
     if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
     expect_value_error(reply, FUNCTION, "einen unbekannten target_layer")
     message = reply.error.get("message", "")
     expect(all(name in message for name in ("layer1", "layer2", "layer3", "layer4")),
@@ -353,7 +348,7 @@ def test_grad_cam_constant_map(call, expected):
     value = value_of(reply, FUNCTION)
     array = np.asarray(value, dtype=np.float64)
     if not (np.isfinite(array).all() and np.all(array == 0)):
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
     expect(np.isfinite(array).all(), f"Für {CASE_TEXT[case]} enthält die Karte NaN oder unendliche Werte.")
     expect(np.all(array == 0), f"Für {CASE_TEXT[case]} muss die Karte komplett 0 sein; ihr größter Betrag ist "
                                f"{np.abs(array).max():.3g}.")
@@ -368,11 +363,10 @@ def test_grad_cam_no_hooks_or_gradients(call, expected):
         seen = reply.observations
         if seen.get("hooks_added") != 0:
             MISTAKES.observed("hooks_left", f"Nach dem Aufruf sind {seen.get('hooks_added')} Hook(s) am Modell "
-                                            "registriert; " + MISTAKES.table["hooks_left"].hint)
+                                            "registriert.")
         if seen.get("params_with_grad"):
             MISTAKES.observed("gradients_left", f"Nach dem Aufruf haben {len(seen['params_with_grad'])} Parameter "
-                                                "ein .grad (z. B. durch score.backward()); "
-                              + MISTAKES.table["gradients_left"].hint)
+                                                "ein .grad (z. B. durch score.backward()).")
 
 
 @check(1, function=FUNCTION, title="Modell (eval-Modus, Gewichte) und input_tensor bleiben unverändert")
@@ -382,12 +376,9 @@ def test_grad_cam_model_and_input_unchanged(call, expected):
     value_of(reply, FUNCTION)
     seen = reply.observations
     if seen.get("train_mode_changed"):
-        MISTAKES.observed("train_mode", "Der train/eval-Modus des Modells wurde verändert; "
-                          + MISTAKES.table["train_mode"].hint)
+        MISTAKES.observed("train_mode", "Der train/eval-Modus des Modells wurde verändert.")
     expect(not seen.get("state_changed"), f"Gewichte/Puffer des Modells wurden verändert: {seen.get('state_changed')}")
     if seen.get("input_changed"):
-        MISTAKES.observed("input_values_mutated", "Die Werte von input_tensor wurden verändert (In-place-Operation); "
-                          + MISTAKES.table["input_values_mutated"].hint)
+        MISTAKES.observed("input_values_mutated", "Die Werte von input_tensor wurden verändert (In-place-Operation).")
     if seen.get("input_requires_grad_changed") or seen.get("input_has_grad"):
-        MISTAKES.observed("input_requires_grad", "input_tensor.requires_grad oder input_tensor.grad wurde verändert; "
-                          + MISTAKES.table["input_requires_grad"].hint)
+        MISTAKES.observed("input_requires_grad", "input_tensor.requires_grad oder input_tensor.grad wurde verändert.")

@@ -53,7 +53,7 @@ CASE_TEXT = {
 MISTAKES = Mistakes({
     "bgr_order": Mistake("Farbkanäle in BGR-Reihenfolge",
                          "Die Farbkarte von matplotlib liefert RGB; OpenCVs Farbkarten liefern BGR."),
-    "alpha_swapped": Mistake("alpha und 1 - alpha vertauscht", "alpha gewichtet die Farbkarte, 1 - alpha das Bild."),
+    "alpha_swapped": Mistake("alpha und 1 - alpha vertauscht", "Alpha gewichtet die Farbkarte, 1 - alpha das Bild."),
     "heatmap_not_resized": Mistake("Heatmap nicht auf die Bildgröße skaliert",
                                    "Eine Heatmap anderer Form wird bilinear auf (H, W) des Bildes skaliert."),
     "float_output": Mistake("Ergebnis nicht als uint8",
@@ -63,7 +63,7 @@ MISTAKES = Mistakes({
     "colormap_ignored": Mistake("colormap-Argument wird nicht verwendet",
                                 "Die Farbkarte ist matplotlib.colormaps[colormap]."),
     "no_validation": Mistake("ungültiges alpha wird nicht abgelehnt",
-                             "alpha außerhalb von [0, 1] löst einen ValueError aus."),
+                             "Alpha außerhalb von [0, 1] löst einen ValueError aus."),
 }, subject="Das Overlay")
 
 
@@ -103,23 +103,18 @@ def real_result(call, expected) -> None:
     require_real(call, FUNCTION, [probe(case) for case in ("overlay_alpha_1", "overlay_default", "overlay_viridis")],
                  "Mit alpha=1 muss die Farbkarte der Heatmap herauskommen, mit alpha=0.4 die Mischung aus Bild und "
                  "Farbkarte; die Ergebnisse liegen aber weit davon entfernt (z. B. das unveränderte Bild).",
-                 recognise=lambda case, reply: MISTAKES.fail_if_recognised(expected, case, reply, call,
-                                                                           CASE_TEXT[case]))
-
-
-def reply_of(call):
-    return lambda case: call(case)
+                 recognise=MISTAKES.recogniser(expected, call, CASE_TEXT))
 
 
 def overlay_values(call, expected, case: str) -> np.ndarray:
     """The result of ``case`` as float64 numbers of the expected shape; fails naming a recognised mistake."""
     reply = call(case)
     if not reply.ok:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(explain_reply(reply, FUNCTION))
     actual = _numbers(reply.value)
     if actual is None or actual.shape != expected[case].shape:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Mit {CASE_TEXT[case]} soll ein Zahlen-Array der Form {expected[case].shape} herauskommen, erhalten: "
              f"{reply.value_type} {getattr(reply.value, 'shape', '')}.")
     return actual
@@ -138,7 +133,7 @@ def describe(actual: np.ndarray, reference: np.ndarray, case: str, inner=(slice(
 def expect_reference(call, expected, case: str) -> None:
     actual, reference = overlay_values(call, expected, case), expected[case].astype(np.float64)
     if np.abs(actual - reference).max() > 1:
-        MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
         fail(describe(actual, reference, case))
 
 
@@ -151,7 +146,7 @@ def test_overlay_output_format(call, expected):
     ok = isinstance(value, np.ndarray) and reply.value_type == "ndarray" and value.dtype == np.uint8 \
         and value.shape == SHAPE
     if not ok:
-        MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         fail(f"Erwartet ein np.ndarray mit dtype uint8 der Form {SHAPE}, erhalten: {reply.value_type} "
              f"{getattr(value, 'dtype', '')} {getattr(value, 'shape', '')}.")
 
@@ -168,7 +163,7 @@ def test_overlay_resizes_heatmap(call, expected):
     inner = (slice(EDGE, -EDGE), slice(EDGE, -EDGE))
     differences = np.abs(actual - reference)[inner]
     if not (np.mean(differences > 1) <= 0.01 and differences.max() <= 12):
-        MISTAKES.fail_if_recognised(expected, case, call(case), reply_of(call), CASE_TEXT[case])
+        MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
         fail(describe(actual, reference, case, inner)
              + f" Verglichen wird ohne einen Rand von {EDGE} Pixeln; erlaubt sind 1 % der Werte mit mehr als 1 "
                "Unterschied, keiner über 12.")
@@ -191,7 +186,7 @@ def test_overlay_rejects_bad_input(call, expected):
     for case in ("overlay_bad_alpha", "overlay_bad_range", "overlay_bad_heatmap_ndim", "overlay_bad_image"):
         reply = call(case)
         if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-            MISTAKES.fail_if_recognised(expected, case, reply, reply_of(call), CASE_TEXT[case])
+            MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
         expect_value_error(reply, FUNCTION, CASE_TEXT[case])
 
 

@@ -75,7 +75,7 @@ CASE_TEXT = {
 }
 
 _SHARED = {
-    "x_mutated_in_loop": Mistake("X wird verändert", "arbeite mit einer Kopie (X.copy() bzw. np.array(X, copy=True)), "
+    "x_mutated_in_loop": Mistake("X wird verändert", "Arbeite mit einer Kopie (X.copy() bzw. np.array(X, copy=True)), "
                                                      "bevor du eine Spalte überschreibst."),
     "grid_from_min_max": Mistake("Gitter von Minimum bis Maximum statt zwischen den Perzentilen",
                                  "Das Gitter liegt zwischen den Perzentilen percentiles der Spalte."),
@@ -92,7 +92,7 @@ _SHARED = {
                                       "Setze in *allen* Zeilen von X das Merkmal auf den Gitterwert, sage für jede "
                                       "Zeile vorher und mittle dann die Vorhersagen."),
     "no_value_errors": Mistake("ungültige Argumente werden nicht abgelehnt",
-                               "percentiles, die nicht aufsteigend in [0, 1] liegen, und grid_resolution < 2 lösen "
+                               "Percentiles, die nicht aufsteigend in [0, 1] liegen, und grid_resolution < 2 lösen "
                                "einen ValueError aus."),
     "unknown_feature_key_error": Mistake("KeyError statt ValueError bei unbekanntem Merkmal",
                                          "Ein unbekanntes Merkmal löst einen ValueError aus."),
@@ -102,12 +102,12 @@ ONE_D_MISTAKES = Mistakes({
     "delegates_to_sklearn_1d": Mistake("scikit-learns partial_dependence verwendet", DELEGATION),
     "column_by_name_only": Mistake("Spalte nur über den Namen gelesen",
                                    "Bei einem np.ndarray ist feature ein Spaltenindex: X[:, feature]."),
-    "returns_lists": Mistake("Listen statt np.ndarrays zurückgegeben", "np.asarray hilft."),
+    "returns_lists": Mistake("Listen statt np.ndarrays zurückgegeben", "Wandle sie mit np.asarray um."),
 }, subject="Das Ergebnis")
 TWO_D_MISTAKES = Mistakes({
     **_SHARED,
     "transposed_2d": Mistake("average transponiert",
-                             "average[i, j] gehört zu grid_1[i] und grid_2[j]; die Form ist (len(grid_1), len(grid_2))."),
+                             "Average[i, j] gehört zu grid_1[i] und grid_2[j]; die Form ist (len(grid_1), len(grid_2))."),
     "only_first_feature_replaced": Mistake("nur das erste Merkmal ersetzt",
                                            "Setze in jeder Zeile beide Merkmale auf das Wertepaar (grid_1[i], "
                                            "grid_2[j])."),
@@ -116,18 +116,18 @@ TWO_D_MISTAKES = Mistakes({
 PLOT_MISTAKES = Mistakes({
     "delegates_to_display_in_plot": Mistake("PartialDependenceDisplay verwendet", DELEGATION),
     "plot_not_transposed": Mistake("contourf ohne average.T",
-                                   "contourf erwartet Z[Zeile = y, Spalte = x], also average.T."),
+                                   "Contourf erwartet Z[Zeile = y, Spalte = x], also average.T."),
     "plot_axes_swapped": Mistake("Achsen vertauscht", "Das erste Merkmal gehört auf die x-Achse."),
     "plot_unfilled": Mistake("keine gefüllten Konturen", "Die Flächen zeichnet ax.contourf(...)."),
     "plot_levels_inside_range": Mistake("Konturstufen decken die Werte nicht ab",
                                         "Lass contourf die Stufen wählen (levels=Anzahl) oder wähle sie von min bis "
                                         "max."),
     "plot_isolines_unlabelled": Mistake("Isolinien ohne Beschriftung",
-                                        "ax.clabel(isolinien) schreibt die Werte an die Linien."),
+                                        "Der Aufruf ax.clabel(isolinien) schreibt die Werte an die Linien."),
     "plot_without_isolines": Mistake("keine Isolinien", "Zeichne zusätzlich ax.contour(...) über die Flächen."),
-    "plot_without_axis_labels": Mistake("Achsen ohne Merkmalsnamen", "ax.set_xlabel / ax.set_ylabel."),
+    "plot_without_axis_labels": Mistake("Achsen ohne Merkmalsnamen", "Beschrifte mit ax.set_xlabel und ax.set_ylabel."),
     "plot_axis_labels_swapped": Mistake("Achsenbeschriftungen vertauscht",
-                                        "x-Achse = erstes Merkmal, y-Achse = zweites."),
+                                        "X-Achse = erstes Merkmal, y-Achse = zweites."),
     "plot_ignores_given_ax": Mistake("übergebenes ax wird nicht verwendet",
                                      "Mit übergebenem ax wird genau dort hineingezeichnet und es zurückgegeben."),
     "plot_returns_figure": Mistake("Figure statt Axes zurückgegeben", "Zurückgegeben wird das Axes-Objekt."),
@@ -414,8 +414,7 @@ def expect_unchanged_input(call, expected, function: str, cases) -> None:
         value_of(reply, function)
         if reply.observations.get("input_changed"):
             MISTAKES[function].observed("x_mutated_in_loop", f"Für {CASE_TEXT[case]} hat `{function}` X verändert "
-                                        "(Werte, Spalten oder Datentypen); "
-                                        + MISTAKES[function].table["x_mutated_in_loop"].hint)
+                                        "(Werte, Spalten oder Datentypen).")
 
 
 def expect_arrays_returned(call, expected, function: str, case: str) -> None:
@@ -423,8 +422,7 @@ def expect_arrays_returned(call, expected, function: str, case: str) -> None:
     types = call(case).observations.get("returned_types", [])
     if not all(name == "ndarray" for name in types):
         if function == ONE_D and "list" in types:
-            ONE_D_MISTAKES.observed("returns_lists", f"`{function}` gibt {', '.join(types)} zurück; "
-                                    + ONE_D_MISTAKES.table["returns_lists"].hint)
+            ONE_D_MISTAKES.observed("returns_lists", f"`{function}` gibt {', '.join(types)} zurück.")
         fail(f"`{function}` soll np.ndarrays zurückgeben, erhalten: {', '.join(types)} (np.asarray hilft).")
 
 
@@ -586,8 +584,7 @@ def plot_of(call, case: str, expected) -> tuple[dict, object]:
     value = value_of(reply, PLOT)
     if not value.get("is_axes"):
         if reply.value_type == "Figure":
-            PLOT_MISTAKES.observed("plot_returns_figure", f"`{PLOT}` gibt eine Figure zurück; "
-                                   + PLOT_MISTAKES.table["plot_returns_figure"].hint)
+            PLOT_MISTAKES.observed("plot_returns_figure", f"`{PLOT}` gibt eine Figure zurück.")
         fail(f"`{PLOT}` muss das matplotlib-Axes-Objekt zurückgeben, nicht {reply.value_type}.")
     return value, reply
 
@@ -627,8 +624,7 @@ def filled_set(value: dict) -> dict:
     filled = [cs for cs in value.get("contour_sets", []) if bool(cs["filled"])]
     if not filled:
         if value.get("contour_sets"):
-            PLOT_MISTAKES.observed("plot_unfilled", "Im Plot gibt es nur Linien, keine gefüllten Konturen; "
-                                   + PLOT_MISTAKES.table["plot_unfilled"].hint)
+            PLOT_MISTAKES.observed("plot_unfilled", "Im Plot gibt es nur Linien, keine gefüllten Konturen.")
         fail("Im Plot gibt es keine gefüllten Konturen.")
     return filled[0]
 
@@ -664,8 +660,7 @@ def test_plot_filled_contours_show_values(call, expected):
     if not (levels.size >= 2 and levels[0] <= average.min() + slack and levels[-1] >= average.max() - slack):
         PLOT_MISTAKES.observed("plot_levels_inside_range",
                                f"Die Konturstufen ({levels.min():.4g} bis {levels.max():.4g}) decken die Werte der "
-                               f"Partial Dependence ({average.min():.4g} bis {average.max():.4g}) nicht ab; "
-                               + PLOT_MISTAKES.table["plot_levels_inside_range"].hint)
+                               f"Partial Dependence ({average.min():.4g} bis {average.max():.4g}) nicht ab.")
     bands, extend = reply.observations.get("filled_bands", []), filled.get("extend", "neither")
     agree, total = band_agreement(bands, levels, extend, grid_1, grid_2, average)
     if total >= 10 and agree >= 0.9 * total:
@@ -690,11 +685,9 @@ def test_plot_labelled_isolines(call, expected):
     value, _ = plot_of(call, "plot_rm_lstat", expected)
     lines = [cs for cs in value.get("contour_sets", []) if not bool(cs["filled"])]
     if not lines:
-        PLOT_MISTAKES.observed("plot_without_isolines", "Im Plot gibt es keine Isolinien; "
-                               + PLOT_MISTAKES.table["plot_without_isolines"].hint)
+        PLOT_MISTAKES.observed("plot_without_isolines", "Im Plot gibt es keine Isolinien.")
     if not any(int(cs["n_labels"]) > 0 for cs in lines):
-        PLOT_MISTAKES.observed("plot_isolines_unlabelled", "Die Isolinien sind nicht beschriftet; "
-                               + PLOT_MISTAKES.table["plot_isolines_unlabelled"].hint)
+        PLOT_MISTAKES.observed("plot_isolines_unlabelled", "Die Isolinien sind nicht beschriftet.")
 
 
 @check(1, function=PLOT, title="Achsen: Merkmalsnamen als Beschriftung, übergebenes ax, ax=None")
@@ -702,12 +695,10 @@ def test_plot_axes_and_labels(call, expected):
     real_plot(call, expected)
     value, _ = plot_of(call, "plot_rm_lstat", expected)
     if not value.get("is_given_axes"):
-        PLOT_MISTAKES.observed("plot_ignores_given_ax", "Der Plot landet nicht im übergebenen `ax`; "
-                               + PLOT_MISTAKES.table["plot_ignores_given_ax"].hint)
+        PLOT_MISTAKES.observed("plot_ignores_given_ax", "Der Plot landet nicht im übergebenen `ax`.")
     xlabel, ylabel = str(value.get("xlabel", "")), str(value.get("ylabel", ""))
     if "LSTAT" in xlabel and "RM" in ylabel:
-        PLOT_MISTAKES.observed("plot_axis_labels_swapped", f"x-Achse „{xlabel}“, y-Achse „{ylabel}“; "
-                               + PLOT_MISTAKES.table["plot_axis_labels_swapped"].hint)
+        PLOT_MISTAKES.observed("plot_axis_labels_swapped", f"x-Achse „{xlabel}“, y-Achse „{ylabel}“.")
     if not ("RM" in xlabel and "LSTAT" in ylabel):
         PLOT_MISTAKES.observed("plot_without_axis_labels", f"Die Achsen sollen die Merkmalsnamen tragen (x: RM, "
                                                            f"y: LSTAT), erhalten: x = {xlabel!r}, y = {ylabel!r}.")
