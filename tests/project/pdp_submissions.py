@@ -143,7 +143,8 @@ ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_par
 FUNCTIONS = {
     "x_mutated_in_loop": (ONE_D, TWO_D), "grid_from_min_max": (ONE_D, TWO_D), "percentiles_ignored": (ONE_D, TWO_D),
     "unique_rule_ignored": (ONE_D, TWO_D), "unique_rule_at_equality": (ONE_D, TWO_D),
-    "averaged_over_wrong_axis": (ONE_D, TWO_D, PLOT),  # its 2-D average cannot be reshaped: the plot raises too "prediction_at_mean_row": (ONE_D, TWO_D),
+    # Its 2-D average cannot be reshaped: the reference's plot, which calls partial_dependence_2d, raises too.
+    "averaged_over_wrong_axis": (ONE_D, TWO_D, PLOT), "prediction_at_mean_row": (ONE_D, TWO_D),
     "transposed_2d": (TWO_D,), "only_first_feature_replaced": (TWO_D,), "features_swapped_2d": (TWO_D,),
     "delegates_to_sklearn_1d": (ONE_D,), "delegates_to_display_in_plot": (PLOT,),
     "no_value_errors": (ONE_D, TWO_D), "unknown_feature_key_error": (ONE_D, TWO_D),

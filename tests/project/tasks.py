@@ -40,6 +40,23 @@ class Task:
             return pdp.functions_of(mutant)
         return (mutant.function,)
 
+    def mutant_gradings(self) -> list[tuple[Submission, ...]]:
+        """The mutants grouped for grading: mistakes in different functions share one grading.
+
+        A check calls only its own function, so each mutant's checks see only its own
+        mistake; a grading costs a worker start, and this roughly halves their number.
+        """
+        groups: list[list[Submission]] = []
+        for mutant in self.mutants:
+            mine = set(self.functions_of(mutant))
+            for group in groups:
+                if not mine & {f for other in group for f in self.functions_of(other)}:
+                    group.append(mutant)
+                    break
+            else:
+                groups.append([mutant])
+        return [tuple(group) for group in groups]
+
 
 TASKS = {
     "grad_cam": Task(

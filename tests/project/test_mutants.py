@@ -2,8 +2,8 @@
 it; every allowed variation earns full points; the stored outputs of the mistakes can be
 told apart. Driven by the table of tasks.
 
-One grading per mutant, of its own task only; the variants are stacked into few
-gradings (see each task's ``variant_gradings``).
+Mutants are graded on their own task only, mistakes of different functions together;
+the variants are stacked into few gradings (see each task's ``variant_gradings``).
 """
 
 from __future__ import annotations
@@ -16,35 +16,39 @@ from autograder.engine import expected
 from autograder.engine.grading import SUITES
 from autograder.engine.workers import Reply
 from autograder.suite import Mistakes
-from tests.project.editing import build
+from tests.project.editing import Submission, build
 from tests.project.graded import grade_naming_mistakes
 from tests.project.tasks import TASKS
 
-MUTANTS = [(task, mutant) for task in TASKS.values() for mutant in task.mutants]
+MUTANT_GRADINGS = [(task, group) for task in TASKS.values() for group in task.mutant_gradings()]
 VARIANTS = [(task, variant) for task in TASKS.values() for variant in task.variants]
 
 
-@pytest.mark.parametrize("task, mutant", MUTANTS, ids=[f"{t.name}-{m.name}" for t, m in MUTANTS])
-def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, mutant, tmp_path):
-    graded = grade_naming_mistakes(build(mutant, tmp_path), [task.name])
+@pytest.mark.parametrize("task, group", MUTANT_GRADINGS,
+                         ids=[f"{t.name}-{'+'.join(m.name for m in group)}" for t, group in MUTANT_GRADINGS])
+def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, group, tmp_path):
+    """One grading for mutants of different functions (``Task.mutant_gradings``)."""
+    combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
+    graded = grade_naming_mistakes(build(combined, tmp_path), [task.name])
     checks, failed = graded.by_check(), graded.failed()
-    for target in mutant.targets:
-        assert target in failed, f"{mutant.name} passed {target}"
-        assert not checks[target].internal_error
-    feedback = " ".join(checks[target].feedback for target in mutant.targets)
-    assert mutant.feedback.lower() in feedback.lower(), feedback
+    mistake_of = {function: mutant.mistake for mutant in group for function in task.functions_of(mutant)}
+    for mutant in group:
+        for target in mutant.targets:
+            assert target in failed, f"{mutant.name} passed {target}"
+            assert not checks[target].internal_error
+        feedback = " ".join(checks[target].feedback for target in mutant.targets)
+        assert mutant.feedback.lower() in feedback.lower(), feedback
+        # One side mistake never costs more than half of its function.
+        if mutant.side:
+            own = [result for result in graded.results if result.function == mutant.function]
+            assert sum(r.score for r in own) >= 0.5 * sum(r.max_score for r in own), mutant.name
 
     # Points on the right function: a mistake costs points only in the functions it is in.
-    functions = task.functions_of(mutant)
-    assert {result.function for result in failed.values()} <= set(functions), \
+    assert {result.function for result in failed.values()} <= set(mistake_of), \
         {name: result.function for name, result in failed.items()}
-    # Every check it fails names its mistake, and nothing else.
+    # Every check that fails names the mistake of its function, and nothing else.
     named = {name: graded.mistakes[name] for name in failed}
-    assert named == {name: mutant.mistake for name in failed}, named
-    # One side mistake never costs more than half of its function.
-    if mutant.side:
-        own = [result for result in graded.results if result.function == mutant.function]
-        assert sum(r.score for r in own) >= 0.5 * sum(r.max_score for r in own)
+    assert named == {name: mistake_of[result.function] for name, result in failed.items()}, named
 
 
 @pytest.mark.parametrize("task, variant", VARIANTS, ids=[f"{t.name}-{v.name}" for t, v in VARIANTS])
