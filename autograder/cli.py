@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-# ``expected`` and ``release`` are instructor commands: the student release omits them.
-COMMANDS = ("grade", "check", "expected", "release")
+# ``batch``, ``gradebook``, ``notebooks``, ``expected`` and ``release`` are instructor commands: the student release omits them.
+COMMANDS = ("grade", "check", "batch", "gradebook", "notebooks", "expected", "release")
 
 
 def _available_commands():

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from autograder.engine.workers import Reply
+from autograder.model import Reply
 from autograder.suite import explain_reply, fail
 
 

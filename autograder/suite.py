@@ -20,7 +20,7 @@ from typing import Callable, NoReturn
 
 import pytest
 
-from autograder.engine.workers import Reply
+from autograder.model import Reply
 
 
 def check(points: float, *, function: str, title: str, bonus: bool = False):

@@ -97,9 +97,9 @@ def reference_speed(repeats: int, vgg_steps: int, skip_vgg: bool) -> None:
 
 
 def grading_time(repeats: int) -> None:
-    from autograder.worker.main import PRELOAD
+    from autograder.tasks import FAMILIES
 
-    preload = "; ".join(f"import {name}" for name in PRELOAD["tensorflow"])
+    preload = "; ".join(f"import {name}" for name in FAMILIES["tensorflow"].preload)
     walls, engine, floor = [], [], []
     for _ in range(repeats):  # interleaved, so both see the same machine state
         started = time.perf_counter()

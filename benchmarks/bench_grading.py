@@ -6,7 +6,9 @@
    started together (as grading starts its workers).
 2. Grading the reference end to end (``python -m autograder grade solutions``), the
    same number of runs; target: median grading <= 2x median floor.
-3. ``grad_cam`` on torchvision's resnet18 (random weights), 224x224, CPU: the
+3. The students' public checks (``python -m autograder check solutions``) against the same
+   floor; target: median check <= 1.5x median floor.
+4. ``grad_cam`` on torchvision's resnet18 (random weights), 224x224, CPU: the
    reference against Captum's LayerGradCam and pytorch-grad-cam's GradCAM.
 """
 
@@ -24,8 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autograder.engine.grading import available_tasks  # noqa: E402
-from autograder.engine.runner import FAMILY_OF_MODULE  # noqa: E402
-from autograder.worker.main import PRELOAD  # noqa: E402
+from autograder.tasks import FAMILIES, family_of  # noqa: E402
 
 
 def wall(command: list[str]) -> float:
@@ -38,7 +39,7 @@ def import_floor(families: list[str]) -> float:
     """Wall time for fresh interpreters to import what each worker family preloads, started
     together as grading starts its workers."""
     started = time.perf_counter()
-    processes = [subprocess.Popen([sys.executable, "-I", "-c", "; ".join(f"import {n}" for n in PRELOAD[family])],
+    processes = [subprocess.Popen([sys.executable, "-I", "-c", "; ".join(f"import {n}" for n in FAMILIES[family].preload)],
                                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for family in families]
     for process in processes:
@@ -48,16 +49,18 @@ def import_floor(families: list[str]) -> float:
 
 
 def grading_against_floor(repeats: int) -> None:
-    families = sorted({FAMILY_OF_MODULE[task] for task in available_tasks()})
-    floor, grading = [], []
-    for _ in range(repeats):  # interleaved, so both see the same machine state
+    families = sorted({family_of(task).name for task in available_tasks()})
+    floor, grading, checking = [], [], []
+    for _ in range(repeats):  # interleaved, so all see the same machine state
         floor.append(import_floor(families))
         grading.append(wall([sys.executable, "-m", "autograder", "grade", "solutions", "--format", "json"]))
-    f, g = statistics.median(floor), statistics.median(grading)
+        checking.append(wall([sys.executable, "-m", "autograder", "check", "solutions"]))
+    f, g, c = statistics.median(floor), statistics.median(grading), statistics.median(checking)
     print(f"tasks: {', '.join(available_tasks())}; worker families: {', '.join(families)}")
     print(f"import floor (all families' preloads, in parallel): median {f:.2f} s  runs {fmt(floor)}")
     print(f"grading the reference (CLI, end to end):            median {g:.2f} s  runs {fmt(grading)}")
-    print(f"ratio grading / floor: {g / f:.2f} (target <= 2.0)")
+    print(f"public checks of the reference (check, end to end): median {c:.2f} s  runs {fmt(checking)}")
+    print(f"ratio grading / floor: {g / f:.2f} (target <= 1.5); ratio check / floor: {c / f:.2f} (target <= 1.5)")
 
 
 def fmt(values) -> str:

@@ -85,9 +85,11 @@ def clip_similarity(model, processor, image, texts) -> np.ndarray:
     The model stays unchanged (weights, ``requires_grad``, ``.grad``, train/eval mode).
     """
     # ---------------------------------------------------------------- TODO ----
+    # TODO (Aufgabe 3a, siehe README): Kosinus-Ähnlichkeit von Bild und Texten.
     # 1. processor(text=texts, images=image, return_tensors="pt", padding=True)
-    # 2. Image and text embeddings without gradients (torch.no_grad()).
-    # 3. L2-normalise both, one dot product per text, float32 numpy of shape (n,).
+    # 2. Bild- und Text-Embeddings ohne Gradienten (torch.no_grad()) berechnen:
+    #    get_image_features / get_text_features, jeweils .pooler_output.
+    # 3. Beide L2-normieren, ein Skalarprodukt pro Text, als float32-NumPy-Array der Form (n,).
     raise NotImplementedError("clip_similarity ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 
@@ -128,11 +130,12 @@ def token_importance(model, processor, image, text, method="attention") -> tuple
     train/eval mode).
     """
     # ---------------------------------------------------------------- TODO ----
-    # 1. Check `method`.
-    # 2. Tokenise [text]; find the position `end` of the first end-of-text token.
-    # 3. Tokens: positions 1 .. end-1, "</w>" removed.
-    # 4. Attention of the last text layer (model.text_model(..., output_attentions=True)),
-    #    mean over the heads, row `end`, columns 1 .. end-1, divided by their sum.
-    # 5. Bonus: the gradient-weighted relevance for method="gradient".
+    # TODO (Aufgabe 3b, siehe README; method="gradient": Aufgabe 3c, Bonus): Token-Wichtigkeit.
+    # 1. `method` prüfen ("attention" oder "gradient", sonst ValueError).
+    # 2. [text] tokenisieren; die Position `end` des ersten End-Tokens finden.
+    # 3. Tokens: die Positionen 1 .. end-1, ohne "</w>".
+    # 4. Aufmerksamkeit der letzten Textschicht (model.text_model(..., output_attentions=True)),
+    #    Mittelwert über die Köpfe, Zeile `end`, Spalten 1 .. end-1, durch ihre Summe teilen.
+    # 5. Bonus: die gradientengewichtete Relevanz für method="gradient".
     raise NotImplementedError("token_importance ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----

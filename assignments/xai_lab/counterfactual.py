@@ -92,19 +92,20 @@ def generate_counterfactual(model, image, target_class, *, steps=500, learning_r
     then clip ``x`` to [0, 1]. At most ``steps`` updates.
     """
     # ---------------------------------------------------------------- TODO ----
-    # 1. Check image (shape (H, W, 3), values in [0, 1]) and target_class
-    #    (an int in range(n_classes)); raise ValueError otherwise.
-    # 2. x = tf.Variable(image[None]) (a copy: image itself stays unchanged);
+    # TODO (Aufgabe 2a, siehe README): kontrafaktisches Bild.
+    # 1. image (Form (H, W, 3), Werte in [0, 1]) und target_class (eine ganze Zahl in
+    #    range(n_classes)) prüfen, sonst ValueError.
+    # 2. x = tf.Variable(image[None]) (eine Kopie: image selbst bleibt unverändert);
     #    optimizer = keras.optimizers.Adam(learning_rate=learning_rate).
-    # 3. Loop at most `steps` times:
+    # 3. Höchstens `steps`-mal:
     #      with tf.GradientTape() as tape:
-    #          logits = model(preprocess(x))        # preprocess inside the tape!
-    #          loss = cross-entropy toward target_class + distance term
-    #      stop if the predicted class (argmax of logits) is target_class;
-    #      otherwise append {"loss": ..., "target_probability": ...} to the history,
-    #      apply the gradient with Adam and clip x to [0, 1].
-    #    Tip: wrapping the update step in @tf.function makes it several times faster.
-    # 4. Return a CounterfactualResult (image as float32 (H, W, 3), not the batch).
+    #          logits = model(preprocess(x))        # preprocess innerhalb des Tapes!
+    #          loss = Kreuzentropie zu target_class + Abstandsterm
+    #      ist die vorhergesagte Klasse (argmax der Logits) schon target_class: aufhören;
+    #      sonst {"loss": ..., "target_probability": ...} an history anhängen, den Gradienten
+    #      mit Adam anwenden und x auf [0, 1] clippen.
+    #    Tipp: Mit @tf.function um den Update-Schritt läuft die Schleife um ein Vielfaches schneller.
+    # 4. Ein CounterfactualResult zurückgeben (image als float32 (H, W, 3), nicht der Batch).
     raise NotImplementedError("generate_counterfactual ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 

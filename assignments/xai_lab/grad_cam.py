@@ -42,13 +42,16 @@ def grad_cam(model, input_tensor, target_layer="layer4", class_idx=None) -> np.n
     and the same train/eval mode as before.
     """
     # ---------------------------------------------------------------- TODO ----
-    # 1. Find the target layer in dict(model.named_modules()) (else ValueError).
-    # 2. Register a forward hook that stores the layer's output A.
-    # 3. Forward pass, take the logit of the class, compute d score / d A
-    #    (torch.autograd.grad leaves no .grad behind).
-    # 4. alpha = spatial mean of the gradient; map = ReLU(sum_k alpha_k * A_k).
-    # 5. Upsample bilinearly to (H, W), min-max normalise, return float32 numpy.
-    # 6. Remove the hook (try/finally).
+    # TODO (Aufgabe 1a, siehe README): Grad-CAM.
+    # 1. Die Schicht in dict(model.named_modules()) suchen; unbekannter Name: ValueError,
+    #    dessen Meldung die verfügbaren Namen auflistet.
+    # 2. Einen Forward-Hook registrieren, der die Ausgabe A der Schicht speichert.
+    # 3. Forward-Pass, das Logit der Klasse nehmen (class_idx=None: das größte Logit),
+    #    d score / d A berechnen (torch.autograd.grad hinterlässt kein .grad).
+    # 4. alpha = räumlicher Mittelwert des Gradienten; Karte = ReLU(sum_k alpha_k * A_k).
+    # 5. Bilinear auf (H, W) hochskalieren, min-max-normieren (konstante Karte: Nullen),
+    #    als float32-NumPy-Array zurückgeben.
+    # 6. Den Hook wieder entfernen (try/finally); Modell und input_tensor nicht verändern.
     raise NotImplementedError("grad_cam ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 
@@ -76,6 +79,13 @@ def overlay_heatmap(image, heatmap, alpha=0.4, colormap="jet") -> np.ndarray:
         clipped to [0, 255] and rounded. Inputs stay unchanged.
     """
     # ---------------------------------------------------------------- TODO ----
+    # TODO (Aufgabe 1b, siehe README): Heatmap über das Bild legen.
+    # 1. Eingaben prüfen (sonst ValueError): alpha in [0, 1]; das Bild (ein PIL-Bild vorher
+    #    nach RGB umwandeln) hat die Form (H, W, 3); die Heatmap ist 2-D mit Werten in [0, 1].
+    # 2. Hat die Heatmap nicht die Form (H, W), sie bilinear auf (H, W) skalieren.
+    # 3. colored = matplotlib.colormaps[colormap](heatmap)[..., :3] * 255 (RGB, ohne Alpha-Kanal).
+    # 4. (1 - alpha) * Bild + alpha * colored in float rechnen, auf [0, 255] begrenzen, runden
+    #    und als uint8 zurückgeben. Bild und Heatmap selbst bleiben unverändert.
     raise NotImplementedError("overlay_heatmap ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 
@@ -99,5 +109,11 @@ def saliency_map(model, input_tensor, class_idx=None) -> np.ndarray:
         Same side-effect rules as :func:`grad_cam`.
     """
     # ---------------------------------------------------------------- TODO ----
+    # TODO (Aufgabe 1c, siehe README, Bonus): Saliency Map.
+    # 1. Mit einer Kopie der Eingabe rechnen, die requires_grad hat
+    #    (input_tensor.detach().clone().requires_grad_(True)), nie mit input_tensor selbst.
+    # 2. Forward-Pass, das Logit der Klasse (None: das größte), torch.autograd.grad nach der Kopie.
+    # 3. Betrag des Gradienten, Maximum über die Farbkanäle, min-max-normieren
+    #    (konstante Karte: Nullen), als float32-NumPy-Array der Form (H, W) zurückgeben.
     raise NotImplementedError("saliency_map ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----

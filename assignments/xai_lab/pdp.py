@@ -49,13 +49,14 @@ def partial_dependence_1d(model, X, feature, grid_resolution=50, percentiles=(0.
         after setting ``feature`` to ``grid[i]`` in every row.
     """
     # ---------------------------------------------------------------- TODO ----
-    # 1. Validate grid_resolution and percentiles; find the column of `feature`
-    #    (ValueError if unknown).
-    # 2. Build the grid from that column (unique values or evenly spaced between
-    #    the two quantiles).
-    # 3. For each grid value: a copy of X with the column set to the value,
-    #    predict, take the mean. (Faster: stack the copies for many grid values
-    #    and call predict once per chunk.)
+    # TODO (Aufgabe 4a, siehe README): Partial Dependence für ein Merkmal.
+    # 1. grid_resolution und percentiles prüfen; die Spalte von `feature` finden
+    #    (unbekannt: ValueError).
+    # 2. Das Gitter aus dieser Spalte bilden (eindeutige Werte oder gleichmäßig verteilt
+    #    zwischen den beiden Perzentilen; siehe „Das Gitter“ im README).
+    # 3. Für jeden Gitterwert: eine Kopie von X, in der die Spalte diesen Wert hat, vorhersagen,
+    #    mitteln. (Schneller: die Kopien für viele Gitterwerte stapeln und predict einmal pro
+    #    Block aufrufen.) X selbst bleibt unverändert.
     raise NotImplementedError("partial_dependence_1d ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 
@@ -86,6 +87,11 @@ def partial_dependence_2d(model, X, features, grid_resolution=50, percentiles=(0
         ``grid_2[j]`` (both replaced in every row).
     """
     # ---------------------------------------------------------------- TODO ----
+    # TODO (Aufgabe 4b, siehe README): Partial Dependence für ein Merkmalspaar.
+    # 1. Argumente prüfen wie in 4a; jedes Merkmal bekommt sein eigenes Gitter nach derselben Regel.
+    # 2. Für jedes Paar (grid_1[i], grid_2[j]): in einer Kopie von X *beide* Spalten ersetzen,
+    #    vorhersagen, mitteln.
+    # 3. average hat die Form (len(grid_1), len(grid_2)): Zeile i gehört zu grid_1[i].
     raise NotImplementedError("partial_dependence_2d ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----
 
@@ -109,6 +115,10 @@ def plot_partial_dependence_2d(model, X, features, grid_resolution=50, ax=None):
         labelled with the feature's name.
     """
     # ---------------------------------------------------------------- TODO ----
-    # Careful: contourf(x, y, Z) expects Z[row, column] = Z[y index, x index].
+    # TODO (Aufgabe 4c, siehe README): 2-D-PDP zeichnen.
+    # 1. grid_1, grid_2, average = partial_dependence_2d(...); ax=None: plt.subplots().
+    # 2. Gefüllte Konturen mit ax.contourf, darüber Isolinien mit ax.contour, beschriftet mit ax.clabel.
+    #    Vorsicht: contourf(x, y, Z) erwartet Z[Zeile, Spalte] = Z[y-Index, x-Index], also average.T.
+    # 3. Achsen mit den Merkmalsnamen beschriften (x: erstes, y: zweites Merkmal), ax zurückgeben.
     raise NotImplementedError("plot_partial_dependence_2d ist noch nicht implementiert")
     # ----------------------------------------------------------- END TODO ----

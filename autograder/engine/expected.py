@@ -14,13 +14,13 @@ stale.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 
 from autograder.engine.runner import SubmissionRunner
+from autograder.loading import load_module
 
 VALUES_FILE = "expected.npz"
 META_FILE = "expected.json"
@@ -32,10 +32,7 @@ SAME_OUTPUT_ATOL = 1e-6
 
 def load_cases(suite_dir: Path) -> dict[str, dict]:
     """The ``CASES`` mapping of a task's ``cases.py`` (plain data: no code runs on the worker side)."""
-    spec = importlib.util.spec_from_file_location(f"_cases_{suite_dir.name}", suite_dir / "cases.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CASES
+    return load_module(suite_dir / "cases.py", f"_cases_{suite_dir.name}").CASES
 
 
 def task_fixture_hashes(all_hashes: dict[str, str], task: str) -> dict[str, str]:

@@ -3,83 +3,122 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from autograder.engine.plugin import CheckResult, EngineError, GradingPlugin
+from autograder import __version__
+from autograder.engine import manifest as release_manifest
+from autograder.engine.plugin import EngineError, GradingPlugin
 from autograder.engine.processes import become_subreaper
-from autograder.engine.runner import SubmissionRunner
+from autograder.engine.runner import SubmissionRunner, hash_tree
+from autograder.engine.sandbox import isolation_level
 from autograder.engine.workers import Limits
+from autograder.model import Grade, Metadata
+from autograder.tasks import TASK_BY_NAME, TASKS
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "tests" / "hidden"
+PUBLIC_SUITES = REPO / "tests" / "public"
 FIXTURES = REPO / "fixtures"
 
 
 class SubmissionError(ValueError):
-    """The submission directory cannot be graded at all (missing, no ``xai_lab/``)."""
+    """The submission directory cannot be graded at all (missing, no ``xai_lab/``, unknown task).
+
+    The message is German: students read it.
+    """
 
 
 def available_tasks(suites: Path = SUITES) -> list[str]:
-    return sorted(path.parent.name for path in suites.glob("*/cases.py"))
+    """Tasks that have a suite in ``suites``, in the sheet's order."""
+    present = {path.parent.name for path in Path(suites).glob("*/cases.py")}
+    return [task.name for task in TASKS if task.name in present]
 
 
 def validate(submission: Path, tasks: list[str] | None, suites: Path = SUITES) -> list[str]:
-    """Check the arguments up front; return the tasks to grade."""
+    """Check the arguments up front; return the tasks to grade (sheet order)."""
     if not submission.is_dir():
-        raise SubmissionError(f"submission directory not found: {submission}")
+        raise SubmissionError(f"Abgabe-Verzeichnis nicht gefunden: {submission}")
     if not (submission / "xai_lab").is_dir():
-        raise SubmissionError(f"{submission} contains no xai_lab/ package")
+        raise SubmissionError(f"{submission} enthält kein Paket xai_lab/")
     known = available_tasks(suites)
     if not tasks:
         return known
     unknown = [task for task in tasks if task not in known]
     if unknown:
-        raise SubmissionError(f"unknown task(s) {', '.join(unknown)}; available: {', '.join(known)}")
-    return list(dict.fromkeys(tasks))
+        raise SubmissionError(f"Unbekannte Aufgabe(n): {', '.join(unknown)}; verfügbar: {', '.join(known)}")
+    wanted = set(tasks)
+    return [task for task in known if task in wanted]
 
 
-@dataclass
-class Grade:
-    submission: str
-    tasks: list[str]
-    results: list[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-    import_seconds: dict = field(default_factory=dict)
-    # Protected files changed since the release (see autograder.engine.manifest); never affects points.
-    tampered: list = field(default_factory=list)
+def is_public(suites: Path) -> bool:
+    """Public check suites (``tests/public``) pay practice points, not the registry's."""
+    return suites.name == "public" and suites.parent.name == "tests"
 
-    @property
-    def score(self) -> float:
-        return sum(result.score for result in self.results)
 
-    @property
-    def max_score(self) -> float:
-        return sum(result.max_score for result in self.results if not result.bonus)
+def suites_hash(suites: Path, tasks: list[str]) -> str:
+    """One sha256 over the graded tasks' suite files: which checks decided this grade."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        for relative, file_hash in sorted(hash_tree(Path(suites) / task).items()):
+            digest.update(f"{task}/{relative}:{file_hash}\n".encode())
+    return digest.hexdigest()
 
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+def isolation() -> str:
+    """Which isolation the workers ran under (``autograder.engine.sandbox``): ``namespaces``,
+    ``user-namespaces`` or ``processes``."""
+    return isolation_level()
+
+
+@contextlib.contextmanager
+def _fresh_suite_modules(suites: Path):
+    """Forget the suite modules a grading imported: with ``--import-mode=importlib`` a module is named
+    after its path below the rootdir, so another suites directory in the same process (a batch, the
+    project's tests) would otherwise get this one's checks."""
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        for name in set(sys.modules) - before:
+            path = getattr(sys.modules[name], "__file__", None) or ""
+            if path.startswith(str(suites)):
+                del sys.modules[name]
 
 
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
-          limits: Limits | None = None, progress=None) -> Grade:
-    """Run the hidden checks of ``tasks`` against ``submission``; never imports the submission here."""
+          limits: Limits | None = None, progress=None, manifest: Path | None = None,
+          metadata: Metadata | None = None) -> Grade:
+    """Run the check suites of ``tasks`` against ``submission``; never imports the submission here.
+
+    Parameters
+    ----------
+    submission : directory containing ``xai_lab/``.
+    tasks : task names (default: every task with a suite in ``suites``).
+    suites : directory of check suites, one folder per task (hidden or public).
+    fixtures : the trusted fixture files; workers get private, hash-checked copies.
+    manifest : a release manifest; protected files of ``submission`` changed since the release are
+        listed in ``Grade.tampered`` (never affects points).
+    metadata : who was graded (student, repository, commit); engine fields are filled in here.
+    """
     submission = Path(submission).resolve()
+    suites = Path(suites).resolve()
     tasks = validate(submission, tasks, suites)
     started = time.perf_counter()
     become_subreaper()
-    runner = SubmissionRunner(submission, fixtures, limits, hide=(suites, REPO / "tests", REPO / "solutions"))
-    plugin = GradingPlugin(runner, progress)
+    runner = SubmissionRunner(submission, fixtures, limits)
+    plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites))
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]
     try:
         runner.prestart(tasks)
-        with contextlib.redirect_stdout(io.StringIO()) as pytest_output:
+        # pytest's own terminal output is not the report; the progress display never swaps stdout.
+        with contextlib.redirect_stdout(io.StringIO()) as pytest_output, _fresh_suite_modules(suites):
             exit_code = pytest.main(args, plugins=[plugin])
     finally:
         runner.close()
@@ -87,5 +126,13 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or problems:
         raise EngineError(f"the check suites could not run (pytest exit {int(exit_code)}): "
                           + "\n".join(problems or [pytest_output.getvalue()[-3000:]]))
-    return Grade(str(submission), tasks, plugin.results, round(time.perf_counter() - started, 3),
-                 dict(runner.import_seconds))
+    meta = metadata or Metadata()
+    meta.submission = meta.submission or str(submission)
+    meta.engine_version, meta.suites_hash, meta.isolation = __version__, suites_hash(suites, tasks), isolation()
+    tampered = release_manifest.compare(manifest, submission) if manifest else []
+    return Grade(tasks=tasks, results=plugin.results, metadata=meta, seconds=round(time.perf_counter() - started, 3),
+                 import_seconds=dict(runner.import_seconds), tampered=tampered)
+
+
+__all__ = ["EngineError", "FIXTURES", "Grade", "PUBLIC_SUITES", "REPO", "SUITES", "SubmissionError", "TASK_BY_NAME",
+           "available_tasks", "grade", "validate"]

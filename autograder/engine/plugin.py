@@ -1,8 +1,11 @@
-"""The pytest plugin that turns hidden checks into graded results.
+"""The pytest plugin that turns check suites into graded results.
 
-It runs in the trusted process: checks get the fixtures ``call`` (run a named case
-on the submission, through a worker) and ``expected`` (the reference's stored
-results), and every outcome becomes a :class:`CheckResult` with German feedback.
+It runs in the trusted process. Checks get the fixtures ``call`` (run a named case on
+the submission, through a worker), ``expected`` (the reference's stored results) and
+``fixtures_dir`` (the trusted fixture files); every outcome becomes a
+:class:`~autograder.model.CheckResult`. A check that fails through the grader's own
+fault (a harness error in the worker, a broken case, a bug in the check) is an
+internal error, never a failure of the student.
 """
 
 from __future__ import annotations
@@ -14,24 +17,14 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.expected import ExpectedValues, load_cases
+from autograder import pictures
 from autograder.engine.runner import SubmissionRunner
+from autograder.model import CallStatus, CheckResult, Outcome
 from autograder.suite import CheckFailed
+from autograder.tasks import TASK_BY_NAME
 
-
-@dataclass
-class CheckResult:
-    task: str
-    function: str
-    check: str
-    title: str
-    max_score: float
-    score: float
-    passed: bool
-    feedback: str
-    bonus: bool = False
-    seconds: float = 0.0
-    internal_error: bool = False
-    output: str = ""
+INTERNAL_FEEDBACK = ("Interner Fehler des Graders, nicht deiner: diese Prüfung konnte nicht laufen "
+                     "({detail}). Bitte der Lehrperson melden.")
 
 
 class EngineError(RuntimeError):
@@ -42,18 +35,62 @@ class EngineError(RuntimeError):
 class _Pending:
     started: float
     outputs: list = field(default_factory=list)
+    harness_errors: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+
+
+def validate_cases(task: str, cases: dict) -> list[str]:
+    """Problems of a ``cases.py``: every case a dict naming a function of its task."""
+    entry = TASK_BY_NAME.get(task)
+    if entry is None:
+        return [f"{task}: not a task of the registry (autograder/tasks.py)"]
+    known = {function.name for function in entry.functions}
+    problems = []
+    for name, case in cases.items():
+        if not isinstance(case, dict) or case.get("function") not in known:
+            problems.append(f"{task}: case {name!r} does not name a function of the task {sorted(known)}")
+    return problems
+
+
+def validate_points(items, require_registry_points: bool) -> list[str]:
+    """Problems of the collected checks: markers naming unknown functions, and (for graded suites)
+    points per function that differ from the registry."""
+    problems, totals = [], {}
+    for item in items:
+        meta = item.get_closest_marker("check").kwargs
+        task = Path(item.path).parent.name
+        entry = TASK_BY_NAME.get(task)
+        if entry is None or meta["function"] not in {f.name for f in entry.functions}:
+            problems.append(f"{item.nodeid}: function {meta['function']!r} is not a function of task {task!r}")
+            continue
+        key = (task, meta["function"], bool(meta.get("bonus", False)))
+        totals[key] = totals.get(key, 0.0) + float(meta["points"])
+    if require_registry_points:
+        for task in {key[0] for key in totals}:
+            for function in TASK_BY_NAME[task].functions:
+                for bonus, declared in ((False, function.points), (True, function.bonus_points)):
+                    found = round(totals.get((task, function.name, bonus), 0.0), 6)
+                    if found != declared:
+                        kind = "bonus points" if bonus else "points"
+                        problems.append(f"{task}.{function.name}: checks pay {found:g} {kind}, "
+                                        f"the registry declares {declared:g}")
+    return problems
 
 
 class GradingPlugin:
-    def __init__(self, runner: SubmissionRunner, progress=None) -> None:
+    def __init__(self, runner: SubmissionRunner, fixtures_dir: Path, progress=None,
+                 require_registry_points: bool = True) -> None:
         self.runner = runner
+        self._fixtures_dir = Path(fixtures_dir)
         self.progress = progress
+        self.require_registry_points = require_registry_points
         self.results: list[CheckResult] = []
         self.collection_errors: list[str] = []
         self.engine_errors: list[str] = []
         self._cases: dict[Path, dict] = {}
         self._expected: dict[Path, ExpectedValues] = {}
         self._pending: dict[str, _Pending] = {}
+        self._pictured: set[tuple[str, str]] = set()
 
     # -- collection ---------------------------------------------------------------
     def pytest_configure(self, config) -> None:
@@ -67,24 +104,45 @@ class GradingPlugin:
         unmarked = [item.nodeid for item in items if item.get_closest_marker("check") is None]
         if unmarked:
             self.collection_errors.append(f"tests without a check marker: {unmarked}")
+            return
+        self.collection_errors.extend(validate_points(items, self.require_registry_points))
+        for suite_dir in sorted({Path(item.path).parent for item in items}):
+            try:
+                self.collection_errors.extend(validate_cases(suite_dir.name, self._cases_of(suite_dir)))
+            except Exception as error:  # a broken cases.py
+                self.collection_errors.append(f"{suite_dir.name}/cases.py: {type(error).__name__}: {error}")
+        if self.collection_errors:
+            # Nothing runs against a broken suite: grading stops with exit 3.
+            items.clear()
+            return
         if self.progress is not None:
             self.progress.start(len(items))
 
+    def _cases_of(self, suite_dir: Path) -> dict:
+        if suite_dir not in self._cases:
+            self._cases[suite_dir] = load_cases(suite_dir)
+        return self._cases[suite_dir]
+
     # -- fixtures -----------------------------------------------------------------
-    def _suite_dir(self, request) -> Path:
+    @staticmethod
+    def _suite_dir(request) -> Path:
         return Path(request.node.path).parent
 
     @pytest.fixture
     def call(self, request):
         suite_dir = self._suite_dir(request)
-        if suite_dir not in self._cases:
-            self._cases[suite_dir] = load_cases(suite_dir)
-        cases, pending = self._cases[suite_dir], self._pending.setdefault(request.node.nodeid, _Pending(time.perf_counter()))
+        cases = self._cases_of(suite_dir)
+        pending = self._pending.setdefault(request.node.nodeid, _Pending(time.perf_counter()))
 
         def run(case: str):
             reply = self.runner.call({"module": suite_dir.name, **cases[case]})
             if reply.output.strip():
                 pending.outputs.append(reply.output)
+            if reply.status is CallStatus.HARNESS_ERROR:
+                pending.harness_errors.append(f"{case}: {reply.error.get('type')}: {reply.error.get('message')}")
+            if (suite_dir.name, case) not in self._pictured:  # each case's picture once, on its first check
+                self._pictured.add((suite_dir.name, case))
+                pending.attachments.extend(pictures.for_call(suite_dir.name, case, cases[case], reply, self._fixtures_dir))
             return reply
 
         return run
@@ -101,6 +159,11 @@ class GradingPlugin:
             self._expected[suite_dir] = values
         return self._expected[suite_dir]
 
+    @pytest.fixture
+    def fixtures_dir(self) -> Path:
+        """The trusted fixture files (checks read data here, never from a worker)."""
+        return self._fixtures_dir
+
     # -- outcomes -----------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -110,34 +173,39 @@ class GradingPlugin:
             self._record(item, call, report)
 
     def _record(self, item, call, report) -> None:
-        marker = item.get_closest_marker("check")
-        meta = marker.kwargs
+        meta = item.get_closest_marker("check").kwargs
         pending = self._pending.pop(item.nodeid, _Pending(time.perf_counter()))
-        internal = False
-        if report.passed:
-            feedback = "Bestanden."
-        elif call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed):
-            feedback = str(call.excinfo.value)
-        elif call.excinfo is not None and isinstance(call.excinfo.value, EngineError):
-            self.engine_errors.append(str(call.excinfo.value))
+        error = call.excinfo.value if call.excinfo is not None else None
+        mistake = None
+        if isinstance(error, EngineError):
+            self.engine_errors.append(str(error))
             return
+        if pending.harness_errors:
+            # Whatever the check concluded, it concluded from a call the grader itself botched.
+            outcome, feedback = Outcome.INTERNAL_ERROR, INTERNAL_FEEDBACK.format(detail=pending.harness_errors[0][:300])
+        elif report.passed:
+            outcome, feedback = Outcome.PASSED, "Bestanden."
+        elif isinstance(error, CheckFailed):
+            outcome, feedback = Outcome.FAILED, str(error)
+            mistake = getattr(error, "mistake", None)
         else:
-            internal = True
-            feedback = ("Interner Fehler der Prüfung (bitte der Lehrperson melden): "
-                        f"{call.excinfo.typename if call.excinfo else 'unbekannt'}")
+            detail = f"{type(error).__name__}: {str(error)[:200]}" if error is not None else "unbekannt"
+            outcome, feedback = Outcome.INTERNAL_ERROR, INTERNAL_FEEDBACK.format(detail=detail)
+        points = float(meta["points"])
         self.results.append(CheckResult(
             task=Path(item.path).parent.name,
             function=meta["function"],
             check=item.name,
             title=meta["title"],
-            max_score=float(meta["points"]),
-            score=float(meta["points"]) if report.passed else 0.0,
-            passed=bool(report.passed),
+            max_score=points,
+            score=points if outcome is Outcome.PASSED else 0.0,
+            outcome=outcome,
             feedback=feedback,
             bonus=bool(meta.get("bonus", False)),
             seconds=round(time.perf_counter() - pending.started, 3),
-            internal_error=internal,
-            output="\n".join(pending.outputs)[-4000:],
+            student_output="\n".join(pending.outputs)[-4000:],
+            mistake=mistake,
+            attachments=pending.attachments,
         ))
         if self.progress is not None:
             self.progress.advance(self.results[-1])

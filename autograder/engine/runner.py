@@ -1,4 +1,10 @@
-"""Calls into one submission: workers per framework family, caching and time-limit bookkeeping."""
+"""Calls into one submission: workers per framework family, caching and time-limit bookkeeping.
+
+Each grading has a private workspace: the submission's ``xai_lab/`` copied without
+following anything (:mod:`autograder.engine.intake`), hash-checked copies of the
+fixtures, and a copy of the worker-side engine code. Workers see only that (and the
+libraries), never the checkout.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,31 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from autograder.engine.intake import copy_submission
+from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
-from autograder.engine.workers import Limits, Reply, Worker
+from autograder.engine.workers import Limits, Worker
+from autograder.model import CallStatus, Reply
+from autograder.tasks import family_of
 
-# TensorFlow never shares a process with torch or transformers (it segfaults here).
-FAMILY_OF_MODULE = {"grad_cam": "torch", "clip_tokens": "clip", "counterfactual": "tensorflow", "pdp": "sklearn"}
+ENGINE_SOURCE = Path(__file__).resolve().parents[1]
+# What a worker imports of the engine (it never sees the trusted side's modules).
+WORKER_SIDE = ("__init__.py", "protocol.py", "tasks.py", "loading.py", "exit_status.py", "worker")
+
+
+def copy_worker_code(destination: Path) -> Path:
+    """Copy the worker-side engine modules to ``destination/autograder``; return ``destination``."""
+    package = destination / "autograder"
+    package.mkdir(parents=True)
+    for name in WORKER_SIDE:
+        source = ENGINE_SOURCE / name
+        if source.is_dir():
+            shutil.copytree(source, package / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, package / name)
+    # Bound over stale bytecode of replaced library files in the worker's view (see sandbox.FORBIDDEN_FILES).
+    (package / "worker" / "forbidden" / "empty").write_bytes(b"")
+    return destination
 
 
 def hash_tree(root: Path) -> dict[str, str]:
@@ -27,11 +53,9 @@ def hash_tree(root: Path) -> dict[str, str]:
 class SubmissionRunner:
     """Run contract functions of one submission; every distinct request runs once."""
 
-    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None,
-                 hide: tuple[Path, ...] = ()) -> None:
-        """``hide``: directories workers must not see (hidden suites, solutions, original fixtures)."""
+    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.hide = tuple(hide) + (Path(fixtures).resolve(),)
+        self.trusted_fixtures = Path(fixtures)
         # Workers read private copies: nothing a submission writes reaches the project's
         # fixtures or the submitted repository.
         self._workspace = tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
@@ -40,8 +64,10 @@ class SubmissionRunner:
         shutil.copytree(fixtures, self.fixtures, ignore=shutil.ignore_patterns("__pycache__"))
         self.fixture_hashes = hash_tree(self.fixtures)
         self.submission = workspace / "submission"
-        shutil.copytree(Path(submission) / "xai_lab", self.submission / "xai_lab",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        self.intake = copy_submission(Path(submission), self.submission)
+        self.engine = copy_worker_code(workspace / "engine")
+        self.staging = workspace / "root"
+        self.staging.mkdir()
         self._workers: dict[str, Worker] = {}
         self._cache: dict[str, Reply] = {}
         # A module whose import hung or crashed the worker fails the same way every time:
@@ -52,12 +78,13 @@ class SubmissionRunner:
 
     def prestart(self, modules) -> None:
         """Start the workers these modules need, so their imports overlap."""
-        for family in sorted({FAMILY_OF_MODULE[module] for module in modules}):
+        for family in sorted({family_of(module).name for module in modules}):
             if family not in self._workers:
                 self._workers[family] = self._new_worker(family)
 
     def _new_worker(self, family: str) -> Worker:
-        return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits, self.hide)
+        return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits,
+                      engine=self.engine, staging=self.staging)
 
     def _ready_worker(self, family: str) -> Worker:
         worker = self._workers.get(family)
@@ -79,20 +106,25 @@ class SubmissionRunner:
     def call(self, request: dict) -> Reply:
         key = json.dumps(request, sort_keys=True)
         if key not in self._cache:
-            self._cache[key] = self._call(request)
+            self._cache[key] = complete(request, self._call(request), self.trusted_fixtures)
         return self._cache[key]
 
     def _call(self, request: dict) -> Reply:
         module, function = request["module"], request["function"]
+        refusal = self.intake.module_refusal(module)
+        if refusal:
+            # Decided here, from the intake: no worker ever sees a refused file.
+            return Reply(CallStatus.IMPORT_ERROR, error={"type": "ImportError", "bases": ["ImportError"],
+                                                         "message": refusal, "traceback": ""})
         if module in self._failed_imports:
             return self._failed_imports[module]
-        worker = self._ready_worker(FAMILY_OF_MODULE[module])
+        worker = self._ready_worker(family_of(module).name)
         timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
         reply, imported = worker.call(request, timeout)
-        if not imported and reply.status in ("timeout", "crashed"):
+        if not imported and reply.status in (CallStatus.TIMEOUT, CallStatus.CRASHED):
             reply.error = {**reply.error, "during": "import"}
             self._failed_imports[module] = reply
-        elif reply.status == "timeout":
+        elif reply.status is CallStatus.TIMEOUT:
             self._slow_functions.add(function)
         return reply
 

@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import protocol
+from autograder import exit_status, protocol
 from autograder.engine.processes import kill_group, limit_worker_resources
-from autograder.engine.sandbox import namespace_prefix
+from autograder.engine.sandbox import NAMESPACES, NOBODY, isolation_level, namespace_prefix, worker_view
+from autograder.model import CallStatus, Reply
+from autograder.tasks import FAMILIES
 
-ENGINE_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
     "from autograder.worker.main import main; main()"
 )
-# Variables a worker may see: nothing else of the caller's environment (tokens, CI
-# secrets) reaches submission code.
-# Families whose worker forks a fresh child per call (see autograder/worker/forking.py).
-# TensorFlow starts threads at import, and forking a threaded process can deadlock.
-FORKING_FAMILIES = frozenset({"torch", "sklearn", "clip"})
+# A forking worker enforces each call's limit itself; the trusted side waits this much longer.
 FORK_MARGIN = 10.0
 
+# Variables a worker may see: nothing else of the caller's environment (tokens, CI
+# secrets) reaches submission code.
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
               "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
 
@@ -48,24 +46,6 @@ class Limits:
     call_after_timeout: float = 5.0
     memory: int = 8 * 1024**3  # torch's CUDA build reserves ~3 GB of address space at import
     output: int = 64 * 1024
-
-
-@dataclass
-class Reply:
-    """What the trusted side knows about one call. ``status`` is one of ``ok``, ``raised``,
-    ``import_error``, ``timeout``, ``crashed``, ``fixture_tampered``, ``harness_error``, ``protocol_error``."""
-
-    status: str
-    value: object = None
-    value_type: str = ""
-    observations: dict = field(default_factory=dict)
-    error: dict = field(default_factory=dict)
-    output: str = ""
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class _OutputDrain(threading.Thread):
@@ -98,22 +78,28 @@ class _OutputDrain(threading.Thread):
 class Worker:
     """One worker process of one framework family for one submission."""
 
-    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits,
-                 hide: tuple[Path, ...] = ()) -> None:
+    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits, *,
+                 engine: Path, staging: Path) -> None:
+        """``engine``: the private copy of the worker-side code; ``staging``: an empty directory the
+        worker mounts its minimal root on (inside its own mount namespace)."""
         self.family, self.limits = family, limits
-        self.forking = family in FORKING_FAMILIES
+        self.forking = FAMILIES[family].forking
         self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
+        if isolation_level() == NAMESPACES:
+            os.chown(self.home.name, NOBODY, NOBODY)  # the worker runs as nobody there
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
+        view = worker_view(engine, fixtures, submission, Path(self.home.name)) if namespace_prefix() else {}
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
                   "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
-                  "hide": [str(path) for path in hide], "fork": self.forking}
+                  "view": view, "staging": str(staging), "fork": self.forking}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                    PYTHONDONTWRITEBYTECODE="1")
+        # ``-B``: ``-I`` ignores PYTHONDONTWRITEBYTECODE, and no worker writes bytecode anywhere.
         self.process = subprocess.Popen(
-            [*namespace_prefix(), sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ENGINE_ROOT)),
+            [*namespace_prefix(), sys.executable, "-I", "-B", "-c", BOOTSTRAP.format(root=str(engine)),
              json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(request_read, reply_write), cwd=self.home.name, env=env,
@@ -129,7 +115,7 @@ class Worker:
         if message.get("kind") != "ready":
             raise protocol.ProtocolError("worker did not report ready")
         self.import_seconds = float(message.get("import_seconds", 0.0))
-        self.hidden = list(message.get("hidden", []))
+        self.view_entered = bool(message.get("view_entered"))
 
     def _read(self, deadline: float) -> dict:
         return protocol.read_message(self.reply_read, deadline)
@@ -151,17 +137,17 @@ class Worker:
                 break
         except TimeoutError:
             self.kill()
-            return Reply("timeout", seconds=timeout, output=self._output()), imported
+            return Reply(CallStatus.TIMEOUT, seconds=timeout, output=self._output()), imported
         except (EOFError, BrokenPipeError, OSError):
             ended = self._exit_description()
             self.kill()
-            return Reply("crashed", error={"signal": ended}, output=self._output(),
+            return Reply(CallStatus.CRASHED, error={"signal": ended}, output=self._output(),
                          seconds=time.monotonic() - started), imported
         except protocol.ProtocolError as error:
             self.kill()
-            return Reply("protocol_error", error={"message": str(error)}, output=self._output()), imported
+            return Reply(CallStatus.PROTOCOL_ERROR, error={"message": str(error)}, output=self._output()), imported
         reply = Reply(
-            status=str(message.get("status", "protocol_error")),
+            status=CallStatus.parse(message.get("status")),
             value=message.get("value"),
             value_type=str(message.get("value_type", "")),
             observations=message.get("observations") if isinstance(message.get("observations"), dict) else {},
@@ -177,15 +163,9 @@ class Worker:
 
     def _exit_description(self) -> str:
         try:
-            code = self.process.wait(timeout=2)
+            return exit_status.describe(self.process.wait(timeout=2))
         except subprocess.TimeoutExpired:
             return "unbekannt"
-        if code < 0:
-            try:
-                return signal.Signals(-code).name
-            except ValueError:
-                return f"Signal {-code}"
-        return f"Exit-Code {code}"
 
     @property
     def alive(self) -> bool:

@@ -2,7 +2,10 @@
 
 The release holds the stubs, the German sheet as README, the public checks, the
 fixtures, the engine students need for ``python -m autograder check``, CPU
-requirements and the Classroom workflow, plus a manifest of the protected files.
+requirements and the Classroom workflow (``.github/workflows/grading.yml``, with the
+maximum the hidden checks pay in ``.github/scripts/max-points.txt`` so that a run that
+could not grade can still report ``0/Y`` without Python), plus a manifest of the
+protected files.
 It never holds ``solutions/``, ``tests/hidden/`` or stored reference results; a
 project test scans every release for them. ``--hidden-bundle DIR`` writes what the
 instructor's private repository holds: the hidden suites and the release manifest.
@@ -17,7 +20,10 @@ import tomllib
 from pathlib import Path
 
 from autograder.engine import manifest
-from autograder.engine.grading import REPO
+from autograder.notebooks.release import build_notebooks
+from autograder.engine.grading import REPO, available_tasks
+from autograder.reports.github import classroom_number
+from autograder.tasks import task
 
 TEMPLATE = Path(__file__).resolve().parent / "template"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -37,7 +43,14 @@ def requirements() -> str:
     return "\n".join(lines + project["dependencies"]) + "\n"
 
 
-def build_release(out: Path) -> Path:
+def max_points() -> str:
+    """What the hidden checks pay without bonus, as the Classroom notices write it (``100``)."""
+    return classroom_number(sum(task(name).points for name in available_tasks()))
+
+
+def build_release(out: Path, hidden_bundle: Path | None = None) -> Path:
+    """The student template repository in ``out``; with ``hidden_bundle``, the notebooks' autograder
+    files go there (``otter assign`` runs once for both)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)
@@ -47,11 +60,14 @@ def build_release(out: Path) -> Path:
         shutil.copytree(REPO / "assignments" / "figures", out / "figures")
     # The engine without the instructor-only commands and the release template itself.
     shutil.copytree(REPO / "autograder", out / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "release", "expected", "batch", "gradebook",
+                                                  "notebooks"))
     shutil.copytree(REPO / "tests" / "public", out / "tests" / "public", ignore=IGNORE)
     shutil.copytree(REPO / "fixtures", out / "fixtures", ignore=IGNORE)
     shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)
     (out / "requirements.txt").write_text(requirements())
+    (out / ".github" / "scripts" / "max-points.txt").write_text(max_points() + "\n")
+    build_notebooks(out, hidden_bundle)
     manifest.write_manifest(out)
     return out
 
@@ -68,7 +84,7 @@ def build_hidden_bundle(release: Path, out: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        release = build_release(args.out)
+        release = build_release(args.out, args.hidden_bundle)
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

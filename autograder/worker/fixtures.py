@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from pathlib import Path
+
+from autograder.loading import load_module
 
 
 class FixtureError(RuntimeError):
@@ -34,7 +35,4 @@ class FixtureStore:
     def module(self, relative: str):
         """Execute a verified fixture module afresh (its objects are never shared between calls)."""
         self._module_count += 1
-        spec = importlib.util.spec_from_file_location(f"_fixture_{self._module_count}", self.path(relative))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_module(self.path(relative), f"_fixture_{self._module_count}")

@@ -13,27 +13,16 @@ import os
 import signal
 import sys
 import time
-import traceback
 
-from autograder import protocol
-
-
-def _ended(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        try:
-            return signal.Signals(os.WTERMSIG(status)).name
-        except ValueError:
-            return f"Signal {os.WTERMSIG(status)}"
-    return f"Exit-Code {os.WEXITSTATUS(status)}"
+from autograder import exit_status, protocol
 
 
-def _child(request: dict, channel: int, handle) -> None:
+def _child(request: dict, channel: int, handle, on_harness_error) -> None:
     """Runs in the forked child: handle the request, send the reply, never return."""
     try:
         reply = handle(request, lambda: protocol.write_message(channel, {"kind": "imported"}))
     except BaseException as error:  # the harness failed: report it
-        reply = {"status": "harness_error", "error": {"type": type(error).__name__, "message": str(error),
-                                                      "traceback": traceback.format_exc(limit=5)}}
+        reply = on_harness_error(error)
     reply["kind"] = "reply"
     try:
         for stream in (sys.stdout, sys.stderr):
@@ -53,7 +42,7 @@ def _reap_orphans() -> None:
         pass
 
 
-def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], handle) -> None:
+def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], handle, on_harness_error) -> None:
     """Run ``request`` in a fresh child; write exactly one reply to ``reply_fd``."""
     timeout = float(request.get("timeout", 30.0))
     read_end, write_end = os.pipe()
@@ -62,7 +51,7 @@ def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], han
         os.close(read_end)
         for fd in close_in_child:  # submission code never holds the grader's channels
             os.close(fd)
-        _child(request, write_end, handle)
+        _child(request, write_end, handle, on_harness_error)
     os.close(write_end)
     deadline = time.monotonic() + timeout
     reply = None
@@ -87,6 +76,7 @@ def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], han
         pass
     _, status = os.waitpid(pid, 0)
     if reply is None:
-        reply = {"kind": "reply", "status": "crashed", "error": {"signal": _ended(status)}}
+        ended = exit_status.describe(os.waitstatus_to_exitcode(status))
+        reply = {"kind": "reply", "status": "crashed", "error": {"signal": ended}}
     _reap_orphans()
     protocol.write_message(reply_fd, reply)

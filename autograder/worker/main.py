@@ -12,28 +12,18 @@ import importlib
 import json
 import sys
 import time
-import traceback
 
 from autograder.protocol import read_message, write_message
+from autograder.tasks import FAMILIES
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
 from autograder.worker.forking import serve_one
-from autograder.worker.isolation import hide
-
-PRELOAD = {
-    "torch": ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"),
-    "tensorflow": ("numpy", "PIL.Image", "tensorflow", "keras"),
-    "sklearn": ("numpy", "pandas", "matplotlib", "sklearn.ensemble"),
-    # transformers imports lazily: name the CLIP modules so no call pays for them.
-    "clip": ("numpy", "PIL.Image", "torch", "torchvision", "transformers",
-             "transformers.models.clip.modeling_clip", "transformers.models.clip.processing_clip",
-             "transformers.models.clip.tokenization_clip", "transformers.models.clip.image_processing_clip"),
-}
+from autograder.worker.isolation import enter_view
 
 
 def _preload(family: str) -> float:
     started = time.perf_counter()
-    for name in PRELOAD[family]:
+    for name in FAMILIES[family].preload:
         importlib.import_module(name)
     if family != "tensorflow":
         import matplotlib
@@ -45,12 +35,13 @@ def _preload(family: str) -> float:
 def main() -> None:
     config = json.loads(sys.argv[1])
     request_fd, reply_fd = config["request_fd"], config["reply_fd"]
-    hidden = hide(config.get("hide", []))
+    # Before any library or submission code: afterwards nothing outside the view exists.
+    view_entered = enter_view(config.get("view") or {}, config.get("staging", ""))
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
     sys.path.append(config["submission"])
     store = FixtureStore(config["fixtures"], config["fixture_hashes"])
-    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "hidden": hidden})
+    write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "view_entered": view_entered})
     while True:
         try:
             request = read_message(request_fd)
@@ -58,13 +49,12 @@ def main() -> None:
             return
         if config.get("fork"):
             serve_one(request, reply_fd, (request_fd, reply_fd),
-                      lambda req, on_imported: calls.handle(req, store, on_imported))
+                      lambda req, on_imported: calls.handle(req, store, on_imported), calls.harness_error)
             continue
         try:
             reply = calls.handle(request, store, lambda: write_message(reply_fd, {"kind": "imported"}))
         except BaseException as error:  # the harness itself failed: report, keep serving
-            reply = {"status": "harness_error", "error": {"type": type(error).__name__, "message": str(error),
-                                                          "traceback": traceback.format_exc(limit=5)}}
+            reply = calls.harness_error(error)
         reply["kind"] = "reply"
         write_message(reply_fd, reply)
 

@@ -1,6 +1,6 @@
 """CLIP image-text similarity and token importance (reference solution).
 
-Contract: ``shared/spec/CONTRACT.md``, section ``xai_lab/clip_tokens.py``.
+Contract: ``docs/CONTRACT.md``, section ``xai_lab/clip_tokens.py``.
 """
 
 from __future__ import annotations

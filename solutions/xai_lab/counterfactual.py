@@ -1,6 +1,6 @@
 """Counterfactual images by gradient descent on the input (reference solution).
 
-Contract: ``shared/spec/CONTRACT.md``, section ``xai_lab/counterfactual.py``.
+Contract: ``docs/CONTRACT.md``, section ``xai_lab/counterfactual.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Grad-CAM, heatmap overlay and vanilla gradient saliency (reference solution).
 
-Contract: ``shared/spec/CONTRACT.md``, section ``xai_lab/grad_cam.py``.
+Contract: ``docs/CONTRACT.md``, section ``xai_lab/grad_cam.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Partial dependence in one and two dimensions, and a contour plot of the 2-D case (reference solution).
 
-Contract: ``shared/spec/CONTRACT.md``, section ``xai_lab/pdp.py``.
+Contract: ``docs/CONTRACT.md``, section ``xai_lab/pdp.py``.
 """
 
 from __future__ import annotations

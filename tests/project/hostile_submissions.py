@@ -113,3 +113,109 @@ POISONS_ITS_INPUTS = Submission("poisons_its_inputs", "grad_cam", (Edit(
     "        input_tensor.mul_(0.0)\n"
     "    return result",
 ),))
+
+
+# -- Trust: the worker sees only its own workspace (issue 9) ------------------------------
+# Each ``*_FINDER`` is code that sets ``source`` to the reference ``grad_cam.py`` (or raises);
+# the tests run it in the test process too, to show the attack works where nothing isolates it.
+
+RUN_STOLEN = ("_stolen = {'__name__': 'stolen'}\n"
+              "exec(compile(source, 'stolen', 'exec'), _stolen)\n"
+              "return _stolen['grad_cam'](model, input_tensor, target_layer, class_idx)")
+IS_REFERENCE = "lambda text: 'def grad_cam(' in text and 'def _min_max' in text and 'noch nicht implementiert' not in text"
+
+
+def steals_reference(name: str, finder: str) -> Submission:
+    """``grad_cam`` that finds the reference's source with ``finder``, runs it and returns its map."""
+    return in_grad_cam(name, finder + "\n" + RUN_STOLEN)
+
+
+def git_show_finder(repo: str) -> str:
+    return ("import subprocess\n"
+            f"source = subprocess.run(['git', '-C', {repo!r}, 'show', 'HEAD:solutions/xai_lab/grad_cam.py'],"
+            " capture_output=True, text=True, check=True).stdout")
+
+
+def git_objects_finder(repo: str) -> str:
+    """Reads the object database directly (loose objects and whole objects in packs), no git binary."""
+    return f'''import glob, os, struct, zlib
+_is_reference = {IS_REFERENCE}
+_git = os.path.join({repo!r}, '.git')
+if os.path.isfile(_git):
+    _git = open(_git).read().split(':', 1)[1].strip()
+if os.path.isfile(os.path.join(_git, 'commondir')):
+    _git = os.path.normpath(os.path.join(_git, open(os.path.join(_git, 'commondir')).read().strip()))
+_found = []
+for _path in glob.glob(os.path.join(_git, 'objects', '??', '*')):
+    _text = zlib.decompress(open(_path, 'rb').read()).decode('utf-8', 'replace')
+    if _is_reference(_text):
+        _found.append(_text.split('\\0', 1)[1])
+for _index in glob.glob(os.path.join(_git, 'objects', 'pack', '*.idx')):
+    _raw = open(_index, 'rb').read()
+    _count = struct.unpack('>I', _raw[8 + 255 * 4:8 + 256 * 4])[0]
+    _start = 8 + 256 * 4 + _count * 24
+    _pack = open(_index[:-4] + '.pack', 'rb').read()
+    for _offset in struct.unpack(f'>{{_count}}I', _raw[_start:_start + 4 * _count]):
+        if _offset & 0x80000000:
+            continue
+        _byte = _pack[_offset]
+        _kind, _offset = (_byte >> 4) & 7, _offset + 1
+        while _byte & 0x80:
+            _byte, _offset = _pack[_offset], _offset + 1
+        if _kind == 3:
+            _text = zlib.decompressobj().decompress(_pack[_offset:_offset + 4_000_000]).decode('utf-8', 'replace')
+            if _is_reference(_text):
+                _found.append(_text)
+source = _found[0]'''
+
+
+def suites_finder_submission(suites: str) -> Submission:
+    """Returns the stored reference map of a hidden-suites directory wherever it lies."""
+    return in_grad_cam("reads_outside_suites", (
+        "import os\n"
+        f"return np.load(os.path.join({suites!r}, 'grad_cam', 'expected.npz'))['cam_default']"))
+
+
+WORKSPACE_THIEF = "workspace_thief_marker"
+OTHER_WORKSPACE_FINDER = f'''import glob, tempfile
+_is_reference = {IS_REFERENCE}
+_candidates = glob.glob('/tmp/xai-lab-grading-*/submission/xai_lab/grad_cam.py')
+_candidates += glob.glob(tempfile.gettempdir() + '/../xai-lab-grading-*/submission/xai_lab/grad_cam.py')
+_texts = [open(_path).read() for _path in _candidates]
+source = [_text for _text in _texts if _is_reference(_text) and {WORKSPACE_THIEF!r} not in _text][0]'''
+
+
+def writes_everywhere(targets: list[str]) -> Submission:
+    """The reference, whose module tries at import to create each of ``targets`` (and its own scratch
+    file in its private directory, which must work)."""
+    return Submission("writes_everywhere", "grad_cam", (), at_import=(
+        "import pathlib as _pathlib, tempfile as _tempfile\n"
+        f"for _target in {targets!r}:\n"
+        "    try:\n"
+        "        _pathlib.Path(_target).write_text('pwned')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "_pathlib.Path(_tempfile.gettempdir(), 'own-scratch.txt').write_text('mine')\n"))
+
+
+# Leaves its hooks and poisons its model and input like POISONS_ITS_INPUTS, and at import
+# replaces the torch observer of the harness so that every call looks clean.
+CLEAN = ("{'hooks_added': 0, 'params_with_grad': [], 'requires_grad_changed': [], 'train_mode_changed': False, "
+         "'model_training': False, 'state_changed': [], 'config_changed': False, 'input_changed': False, "
+         "'input_requires_grad_changed': False, 'input_has_grad': False}")
+PATCHES_ADAPTER = Submission("patches_adapter", "grad_cam", POISONS_ITS_INPUTS.edits, at_import=(
+    "import importlib as _importlib, sys as _sys\n"
+    "def _clean(self):\n"
+    f"    return {CLEAN}\n"
+    "_modules = [_module for _name, _module in list(_sys.modules.items()) if _name.startswith('autograder')]\n"
+    "try:\n"
+    "    _modules.append(_importlib.import_module('autograder.worker.calls.torch_state'))\n"
+    "except ImportError:\n"
+    "    pass\n"
+    "for _module in _modules:\n"
+    "    if hasattr(_module, 'ModelObserver'):\n"
+    "        _module.ModelObserver.changes = _clean\n"
+    "    if hasattr(_module, '_hook_count'):\n"
+    "        _module._hook_count = lambda model: 0\n"
+    "    if hasattr(_module, '_equal'):\n"
+    "        _module._equal = lambda a, b: True\n"))

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from autograder.engine.expected import META_FILE, VALUES_FILE
+from autograder.notebooks.masters import leaks as notebook_leaks
 from tests.project.editing import REPO
 
 MIN_STATEMENT_CHARS = 30  # shorter statements ("return cam") can coincide by chance
@@ -71,4 +72,6 @@ def leaks(release: Path) -> list[str]:
         else:
             statements = {s for s in known["solution"] if s in _normal(text)}
         found += [f"{relative}: reference code `{s[:60]}`" for s in sorted(statements & known["solution"])]
+        if relative.startswith("notebooks/") and path.suffix == ".ipynb":
+            found += [f"{relative}: {leak}" for leak in notebook_leaks(path, path.stem)]
     return found

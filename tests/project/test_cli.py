@@ -17,8 +17,8 @@ def autograder(*args, cwd=REPO):
 
 
 @pytest.mark.parametrize("make_target, message", [
-    (lambda tmp: tmp / "missing", "not found"),
-    (lambda tmp: tmp, "no xai_lab"),
+    (lambda tmp: tmp / "missing", "nicht gefunden"),
+    (lambda tmp: tmp, "kein Paket xai_lab"),
 ])
 def test_unusable_submission_exits_2_with_one_line(tmp_path, make_target, message):
     completed = autograder("grade", make_target(tmp_path))
@@ -61,15 +61,15 @@ def test_text_and_markdown_reports_show_points_and_feedback():
     assert text.returncode == 0
     assert "Gesamt: 0/40 Punkte" in text.stdout and "noch nicht implementiert" in text.stdout
     markdown = autograder("grade", ASSIGNMENTS, "--tasks", "grad_cam", "--format", "markdown")
-    assert markdown.stdout.startswith("| Aufgabe | Prüfung | Punkte | Rückmeldung |")
+    assert markdown.stdout.startswith("## xai-lab Bewertung")
+    assert "| Funktion | Prüfung | Punkte | Rückmeldung |" in markdown.stdout
 
 
 def test_text_report_prints_brackets_in_feedback_verbatim():
-    from autograder.engine.grading import Grade
-    from autograder.engine.plugin import CheckResult
-    from autograder.grade.report import as_text
+    from autograder.model import CheckResult, Grade, Outcome
+    from autograder.reports.text import as_text
 
     feedback = "RuntimeError: average[i, j] kaputt [/x] [bold]"
-    result = CheckResult("pdp", "partial_dependence_2d", "test_x", "Titel [i, j]", 1.0, 0.0, False, feedback)
-    text = as_text(Grade("sub", ["pdp"], [result]), width=400)
+    result = CheckResult("pdp", "partial_dependence_2d", "test_x", "Titel [i, j]", 1.0, 0.0, Outcome.FAILED, feedback)
+    text = as_text(Grade(["pdp"], [result]), width=400)
     assert "average[i, j] kaputt [/x] [bold]" in text and "Titel [i, j]" in text

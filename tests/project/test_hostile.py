@@ -14,6 +14,7 @@ import pytest
 
 from autograder.engine.grading import FIXTURES
 from autograder.engine.runner import hash_tree
+from autograder.engine.sandbox import PROCESSES, isolation_level
 from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
 from tests.project.editing import REPO, Submission, build
 from tests.project.hostile_submissions import (
@@ -89,7 +90,7 @@ def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path):
 def test_flooding_stdout_with_a_correct_result_keeps_full_points(tmp_path):
     result = grade_edited(FLOODS_STDOUT, tmp_path)
     assert all(r.passed for r in result.results)
-    assert max(len(r.output) for r in result.results) < 70_000
+    assert max(len(r.student_output) for r in result.results) < 70_000
 
 
 def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
@@ -106,7 +107,7 @@ def test_fake_scores_and_workflow_commands_never_reach_the_report(tmp_path):
         assert "::notice" not in stream  # quoted in feedback, but neutralised to ": :notice"
         assert not any(line.lstrip().startswith("::") for line in stream.splitlines())
     assert "Gesamt: 40/40" not in completed.stdout
-    assert "Gesamt: 15/40 Punkte" in completed.stdout  # overlay 10 + saliency 5 bonus
+    assert "Gesamt: 10/40 Punkte (25,0 %) + 5/5 Bonuspunkte" in completed.stdout  # overlay 10, saliency bonus
     assert "::notice" not in results.read_text()
     written = json.loads(results.read_text())
     assert (written["score"], written["max_score"]) == (15.0, 40.0)
@@ -131,7 +132,9 @@ def test_tampering_with_fixtures_hurts_only_the_tamperer(tmp_path):
     assert hash_tree(FIXTURES) == before
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
     assert not by_check(result)["test_grad_cam_output_format"].passed
-    assert "verändert" in feedback
+    # In the worker's view the copy is read-only (the import fails); without namespaces the
+    # write succeeds and the hash check discards the call.
+    assert "Read-only file system" in feedback if isolation_level() != PROCESSES else "verändert" in feedback
 
 
 def test_fake_classroom_notice_does_not_reach_the_github_log(tmp_path):
@@ -143,7 +146,7 @@ def test_fake_classroom_notice_does_not_reach_the_github_log(tmp_path):
     notices = [line for line in completed.stdout.splitlines() if line.startswith("::notice title=Autograding complete")]
     assert notices == ["::notice title=Autograding complete::Points 15/40"]
     every_notice = [line for line in completed.stdout.splitlines() if line.startswith("::notice")]
-    assert every_notice == notices + ['::notice title=Autograding report::{"totalPoints": 15, "maxPoints": 40}']
+    assert every_notice == notices + ['::notice title=Autograding report::{"totalPoints":15,"maxPoints":40}']
 
 
 def test_a_call_that_poisons_its_fixtures_does_not_change_what_later_calls_see(tmp_path, reference_grade):

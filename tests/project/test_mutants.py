@@ -14,7 +14,7 @@ import pytest
 
 from autograder.engine import expected
 from autograder.engine.grading import SUITES
-from autograder.engine.workers import Reply
+from autograder.model import Reply
 from autograder.suite import Mistakes
 from tests.project.editing import Submission, build
 from tests.project.graded import grade_naming_mistakes

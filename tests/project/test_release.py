@@ -27,7 +27,7 @@ def run_autograder(*args, cwd):
 
 def test_release_holds_what_students_need(release):
     for relative in ("README.md", "xai_lab/grad_cam.py", "tests/public/pytest.ini", "fixtures/grad_cam/tiny_cnn.pt",
-                     "autograder/check/__init__.py", "requirements.txt", ".github/workflows/classroom.yml",
+                     "autograder/check/__init__.py", "requirements.txt", ".github/workflows/grading.yml",
                      manifest.MANIFEST_NAME):
         assert (release / relative).is_file(), relative
     assert (release / "README.md").read_text() == (REPO / "assignments" / "README.md").read_text()
@@ -53,14 +53,14 @@ def test_leak_scan_finds_planted_leaks(release, tmp_path):
 def test_manifest_hashes_every_protected_file(release):
     written = json.loads((release / manifest.MANIFEST_NAME).read_text())
     assert written == manifest.build_manifest(release)
-    assert ".github/workflows/classroom.yml" in written and "autograder/suite.py" in written
+    assert ".github/workflows/grading.yml" in written and "autograder/suite.py" in written
     assert not any(path.startswith("xai_lab/") for path in written)
 
 
 def test_public_checks_run_offline_in_the_release(release):
     completed = run_autograder("check", cwd=release)
     assert completed.returncode == 0, completed.stderr
-    assert "öffentliche Checks bestanden" in completed.stdout and "versteckten Checks" in completed.stdout
+    assert "öffentlichen Checks bestanden" in completed.stdout and "versteckten Checks" in completed.stdout
     assert "noch nicht implementiert" in completed.stdout
 
 
@@ -73,18 +73,18 @@ def test_tamper_report_lists_changed_protected_files_without_changing_points(rel
     args = ("grade", ".", "--tasks", "grad_cam", "--suites", bundle / "tests" / "hidden",
             "--manifest", bundle / "release-manifest.json", "--format", "json")
     clean = json.loads(run_autograder(*args, cwd=repo).stdout)
-    assert clean["tamper_report"] == []
-    with (repo / ".github" / "workflows" / "classroom.yml").open("a") as workflow:
+    assert clean["tampered"] == []
+    with (repo / ".github" / "workflows" / "grading.yml").open("a") as workflow:
         workflow.write("# changed by a student\n")
     (repo / "fixtures" / "README.md").unlink()
     (repo / "tests" / "public" / "grad_cam" / "extra.py").write_text("x = 1\n")
     tampered = run_autograder(*args, cwd=repo)
     report = json.loads(tampered.stdout)
-    assert report["tamper_report"] == [
-        {"path": ".github/workflows/classroom.yml", "change": "verändert"},
+    assert report["tampered"] == [
+        {"path": ".github/workflows/grading.yml", "change": "verändert"},
         {"path": "fixtures/README.md", "change": "entfernt"},
         {"path": "tests/public/grad_cam/extra.py", "change": "hinzugefügt"},
     ]
     assert (report["score"], report["max_score"]) == (clean["score"], clean["max_score"])
     markdown = run_autograder(*args[:-1], "markdown", cwd=repo).stdout
-    assert "classroom.yml: verändert" in markdown
+    assert "grading.yml: verändert" in markdown

@@ -10,30 +10,47 @@ arrays, numbers, strings), ``observations`` (what the call did to its inputs) an
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.tasks import TASKS
 from autograder.worker.fixtures import FixtureError
 
-# Adapter modules per framework family. A worker imports only its own family's, and
-# before any submission code, so the harness holds the library functions it uses
-# before a submission can patch them.
-FAMILY_ADAPTERS = {
-    "torch": ("autograder.worker.calls.grad_cam",),
-    "tensorflow": ("autograder.worker.calls.counterfactual",),
-    "sklearn": ("autograder.worker.calls.pdp",),
-    "clip": ("autograder.worker.calls.clip_tokens",),
-}
 ADAPTERS: dict = {}
 
 
 def load_family(family: str) -> None:
-    for name in FAMILY_ADAPTERS[family]:
-        ADAPTERS.update(importlib.import_module(name).ADAPTERS)
+    """Import the adapters of every task this worker family runs.
+
+    A worker imports only its own family's adapters, and before any submission code, so
+    the harness holds the library functions it uses before a submission can patch them.
+    """
+    for entry in TASKS:
+        if entry.family == family:
+            ADAPTERS.update(importlib.import_module(entry.adapters).ADAPTERS)
+
 
 _imported: dict[str, object] = {}
+# The directory the worker's engine code was imported from (the private copy).
+_ENGINE_PATH = str(__import__("pathlib").Path(__file__).resolve().parents[3])
+
+
+def seal() -> None:
+    """Take the harness out of the submission's reach by name, just before its first import.
+
+    The harness keeps direct references to everything it uses; afterwards ``import
+    autograder...`` and ``sys.modules["autograder..."]`` find nothing, so a submission cannot
+    patch an adapter or an observer by naming it. (Reaching them through the garbage
+    collector or stack frames remains possible: README, "Trust model".)
+    """
+    for name in [name for name in sys.modules if name == "autograder" or name.startswith("autograder.")]:
+        del sys.modules[name]
+    sys.path[:] = [entry for entry in sys.path if entry != _ENGINE_PATH]
 
 
 class SubmissionRaised(Exception):
@@ -58,6 +75,7 @@ def _error_info(error: BaseException) -> dict:
 def student_module(name: str):
     """``xai_lab.<name>`` of the submission, imported once per worker (failures are remembered)."""
     if name not in _imported:
+        seal()
         try:
             _imported[name] = importlib.import_module(f"xai_lab.{name}")
         except BaseException as error:  # SystemExit and KeyboardInterrupt included
@@ -93,13 +111,63 @@ def plain(value):
     return {"unsupported_type": type(value).__name__}
 
 
+@dataclass
+class Prepared:
+    """A call ready to run: which submission function, with which fresh arguments, observed how.
+
+    ``observe`` runs after the call (also when it raised) and returns what the call did to
+    its inputs; ``describe`` turns the returned value into plain data plus further
+    observations (it runs after ``observe``).
+    """
+
+    function: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    observe: Callable[[], dict] = dict
+    describe: Callable[[object], tuple[object, dict]] | None = None
+
+
+def adapter(module_name: str):
+    """Make ``prepare(request, store, module) -> Prepared`` a worker adapter with the common envelope:
+    import the student's module, build fresh fixtures, call, observe, reply with plain data."""
+
+    def wrap(prepare):
+        def run(request: dict, store, on_imported) -> dict:
+            module = student_module(module_name)
+            on_imported()
+            prepared = prepare(request, store, module)
+            # A missing function is the submission's AttributeError, not a harness error.
+            function = invoke(getattr, module, prepared.function)
+            try:
+                value = invoke(function, *prepared.args, **prepared.kwargs)
+            except SubmissionRaised as raised:
+                raised.reply["observations"] = prepared.observe()
+                raise
+            observations = prepared.observe()
+            described, more = prepared.describe(value) if prepared.describe else (plain(value), {})
+            return {"status": "ok", "value": described, "value_type": type(value).__name__,
+                    "observations": {**observations, **more}}
+
+        run.__name__ = prepare.__name__
+        return run
+
+    return wrap
+
+
+def harness_error(error: BaseException) -> dict:
+    """The reply when the harness itself failed: an internal error, never the student's fault."""
+    return {"status": "harness_error", "error": {"type": type(error).__name__, "message": str(error)[:2000],
+                                                 "traceback": traceback.format_exc(limit=8)}}
+
+
 def handle(request: dict, store, on_imported) -> dict:
-    adapter = ADAPTERS.get(request.get("function"))
-    if adapter is None:
-        return {"status": "harness_error", "error": {"type": "LookupError", "message": "unknown function"}}
+    adapter_function = ADAPTERS.get(request.get("function"))
+    if adapter_function is None:
+        return {"status": "harness_error",
+                "error": {"type": "LookupError", "message": f"no adapter for {request.get('function')!r}"}}
     started = time.perf_counter()
     try:
-        reply = adapter(request, store, on_imported)
+        reply = adapter_function(request, store, on_imported)
     except SubmissionRaised as raised:
         reply = raised.reply
     except FixtureError as error:

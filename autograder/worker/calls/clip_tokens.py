@@ -13,22 +13,17 @@ from __future__ import annotations
 import tempfile
 
 import numpy as np
-import torch
+import torch  # noqa: F401  (loaded before any submission code)
 from PIL import Image
 from transformers import CLIPConfig, CLIPModel, CLIPProcessor  # noqa: F401  (loaded before any submission code)
 from transformers.utils import logging as transformers_logging
 
+from autograder.worker.calls import Prepared, adapter, plain
+from autograder.worker.calls.torch_state import ModelObserver
+
 FIXTURE_MODULE = "clip_tokens/tiny_clip.py"
 MODEL_DIR = "clip_tokens/tiny_clip"
 PROCESSORS = {"default": {}, "pads": {"padding": "max_length"}}
-
-# Bound at import, before submission code runs: a submission that patches torch.equal or
-# Tensor.clone cannot blind the observer.
-_equal = torch.equal
-_clone = torch.Tensor.clone
-_detach = torch.Tensor.detach
-_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
-
 
 def _warm_up() -> None:
     """Load a throw-away CLIP once in the worker before it forks.
@@ -50,39 +45,6 @@ transformers_logging.disable_progress_bar()
 _warm_up()
 
 
-def _hook_count(model: torch.nn.Module) -> int:
-    """Hooks on the model, without transformers' own: ``output_attentions=True`` installs output-capturing
-    hooks on the attention layers the first time and keeps them."""
-    return sum(1 for module in model.modules() for name in _HOOK_DICTS
-               for hook in getattr(module, name, {}).values()
-               if not str(getattr(hook, "__module__", "")).startswith("transformers."))
-
-
-class ClipCallObserver:
-    """Snapshot of a model before the call; :meth:`changes` describes what the call did to it."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        self.model = model
-        self.hooks = _hook_count(model)
-        self.training = [module.training for module in model.modules()]
-        self.requires_grad = {name: p.requires_grad for name, p in model.named_parameters()}
-        self.state = {name: _clone(_detach(tensor)) for name, tensor in model.state_dict().items()}
-        self.config = model.config.to_json_string()
-
-    def changes(self) -> dict:
-        model, state = self.model, self.model.state_dict()
-        return {
-            "hooks_added": _hook_count(model) - self.hooks,
-            "params_with_grad": [name for name, p in model.named_parameters() if p.grad is not None],
-            "requires_grad_changed": [name for name, p in model.named_parameters()
-                                      if self.requires_grad.get(name) != p.requires_grad],
-            "train_mode_changed": [m.training for m in model.modules()] != self.training,
-            "state_changed": [name for name, before in self.state.items()
-                              if name not in state or not _equal(_detach(state[name]), before)],
-            "config_changed": model.config.to_json_string() != self.config,
-        }
-
-
 def _fresh_fixtures(request: dict, store):
     """Model, processor and image for one call, from verified files only."""
     fixture = store.module(FIXTURE_MODULE)
@@ -98,22 +60,15 @@ def _fresh_fixtures(request: dict, store):
     return model, processor, image
 
 
-def _similarity(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import invoke, plain, student_module
-
-    module = student_module("clip_tokens")
-    on_imported()
+@adapter("clip_tokens")
+def _similarity(request: dict, store, module) -> Prepared:
     model, processor, image = _fresh_fixtures(request, store)
-    observer = ClipCallObserver(model)
-    value = invoke(module.clip_similarity, model, processor, image, list(request["texts"]))
-    return {"status": "ok", "value": plain(value), "value_type": type(value).__name__,
-            "observations": observer.changes()}
+    observer = ModelObserver(model)
+    return Prepared("clip_similarity", (model, processor, image, list(request["texts"])), {}, observer.changes)
 
 
 def _tokens_and_scores(value) -> dict:
     """The returned pair as ``{"tokens", "scores"}`` plus the types it came in; anything else as is."""
-    from autograder.worker.calls import plain
-
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return {"pair": False, "value": plain(value)}
     tokens, scores = value
@@ -128,16 +83,12 @@ def _tokens_and_scores(value) -> dict:
     }
 
 
-def _token_importance(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import invoke, student_module
-
-    module = student_module("clip_tokens")
-    on_imported()
+@adapter("clip_tokens")
+def _token_importance(request: dict, store, module) -> Prepared:
     model, processor, image = _fresh_fixtures(request, store)
-    observer = ClipCallObserver(model)
-    value = invoke(module.token_importance, model, processor, image, request["text"], **request.get("kwargs", {}))
-    return {"status": "ok", "value": _tokens_and_scores(value), "value_type": type(value).__name__,
-            "observations": observer.changes()}
+    observer = ModelObserver(model)
+    return Prepared("token_importance", (model, processor, image, request["text"]), request.get("kwargs", {}),
+                    observer.changes, lambda value: (_tokens_and_scores(value), {}))
 
 
 ADAPTERS = {"clip_similarity": _similarity, "token_importance": _token_importance}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch  # noqa: F401  (loaded before any submission code)
 
-from autograder.worker.calls.torch_state import TorchCallObserver
+from autograder.worker.calls import Prepared, adapter
+from autograder.worker.calls.torch_state import ModelObserver
 
 MODEL_MODULE = "grad_cam/tiny_cnn.py"
 MODEL_WEIGHTS = "grad_cam/tiny_cnn.pt"
@@ -18,23 +19,15 @@ def _fresh_model_and_input(request: dict, store):
     return model, fixture.planted_input(request["input"])
 
 
-def _explain(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import invoke, plain, student_module
-
-    module = student_module("grad_cam")
-    on_imported()
+@adapter("grad_cam")
+def _explain(request: dict, store, module) -> Prepared:
     model, inputs = _fresh_model_and_input(request, store)
-    observer = TorchCallObserver(model, inputs)
-    value = invoke(getattr(module, request["function"]), model, inputs, **request.get("kwargs", {}))
-    return {"status": "ok", "value": plain(value), "value_type": type(value).__name__,
-            "observations": observer.changes()}
+    observer = ModelObserver(model, inputs)
+    return Prepared(request["function"], (model, inputs), request.get("kwargs", {}), observer.changes)
 
 
-def _overlay(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import invoke, plain, student_module
-
-    module = student_module("grad_cam")
-    on_imported()
+@adapter("grad_cam")
+def _overlay(request: dict, store, module) -> Prepared:
     with np.load(store.path(OVERLAY_INPUTS), allow_pickle=False) as data:
         image, heatmap = data[request["image"]], data[request["heatmap"]]
     image_before, heatmap_before = image.copy(), heatmap.copy()
@@ -43,12 +36,11 @@ def _overlay(request: dict, store, on_imported) -> dict:
         from PIL import Image
 
         image_arg = Image.fromarray(image)
-    value = invoke(module.overlay_heatmap, image_arg, heatmap, **request.get("kwargs", {}))
-    observations = {
-        "input_changed": not (np.array_equal(image, image_before) and np.array_equal(heatmap, heatmap_before)),
-    }
-    return {"status": "ok", "value": plain(value), "value_type": type(value).__name__,
-            "observations": observations}
+
+    def observe() -> dict:
+        return {"input_changed": not (np.array_equal(image, image_before) and np.array_equal(heatmap, heatmap_before))}
+
+    return Prepared("overlay_heatmap", (image_arg, heatmap), request.get("kwargs", {}), observe)
 
 
 ADAPTERS = {"grad_cam": _explain, "saliency_map": _explain, "overlay_heatmap": _overlay}

@@ -1,19 +1,17 @@
 """Adapters for ``xai_lab/pdp.py``: ``partial_dependence_1d``, ``partial_dependence_2d``,
 ``plot_partial_dependence_2d``.
 
-Imported by the worker before any submission code. At that moment it
+Imported by the worker before any submission code. In the worker's view (namespaces)
+scikit-learn's partial dependence files are replaced by refusing stubs
+(``autograder/worker/forbidden``), so delegating raises with German feedback however it
+is reached, a reload included. Without that view (isolation ``processes``, not
+authoritative) the entry points are replaced by counting spies instead, a best effort.
 
-- replaces scikit-learn's own partial dependence entry points by counting spies, so a
-  submission that delegates to them is seen however it imported them;
-- keeps the unspied ``partial_dependence`` as the oracle: for tree models it
-  recomputes the average at the grid the submission *returned* (brute force, the
-  contract's definition) after the call, on a fresh model and fresh rows;
-- binds the numpy/matplotlib functions the observations use.
+The true averages at the grid a submission returned are computed by the trusted process
+(``autograder.engine.oracles``), never here: this process runs submission code.
 """
 
 from __future__ import annotations
-
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,16 +23,13 @@ from matplotlib.axes import Axes
 from matplotlib.contour import ContourSet
 from sklearn.inspection import PartialDependenceDisplay
 
+from autograder.worker.calls import Prepared, SubmissionRaised, adapter, invoke, plain
+
 DATA_MODULE = "pdp/boston.py"
 CSV = "pdp/boston_house_prices.csv"
-# The oracle predicts once per grid point: larger grids are left to the trusted checks
-# (closed forms) and never asked for by the cases.
-MAX_ORACLE_POINTS = 400
 
-_array, _asarray, _array_equal, _isfinite = np.array, np.asarray, np.array_equal, np.isfinite
-_meshgrid, _repeat = np.meshgrid, np.repeat
+_array, _array_equal = np.array, np.array_equal
 _close, _subplots, _DataFrame = plt.close, plt.subplots, pd.DataFrame
-_ORACLE = _pd_module.partial_dependence
 
 _calls = {"delegated": 0}
 
@@ -58,7 +53,8 @@ def _install_spies() -> None:
     PartialDependenceDisplay.from_estimator = classmethod(_spy(from_estimator))
 
 
-_install_spies()
+if not getattr(_pd_module, "FORBIDDEN", False):
+    _install_spies()
 
 
 def _fixtures(request: dict, store):
@@ -103,62 +99,26 @@ def _as_arrays(value):
     return arrays
 
 
-def _positions(request: dict, data_module) -> list[int]:
-    names = request.get("features", [request.get("feature")])
-    return [name if isinstance(name, int) else data_module.FEATURES.index(name) for name in names]
-
-
-def _oracle(request: dict, store, grids: list) -> dict:
-    """Brute-force averages at the returned grids, and the prediction at the mean row, on fresh fixtures."""
-    if any(grid is None or grid.ndim != 1 or grid.size == 0 or not _isfinite(grid).all() for grid in grids):
-        return {}
-    if math.prod(grid.size for grid in grids) > MAX_ORACLE_POINTS:
-        return {}
-    data = store.module(DATA_MODULE)
-    X = data.check_rows(store.path(CSV), as_array=True)
-    model = data.load_model(store.path(f"pdp/{request['model']}.joblib"), as_array=True)
-    positions = _positions(request, data)
-    try:
-        result = _ORACLE(model, X, positions, custom_values=dict(zip(positions, grids)), method="brute",
-                         kind="average")
-    except Exception:  # a grid scikit-learn refuses: the checks report the grid as unusable
-        return {}
-    # Not a PDP: the prediction for one averaged row, to name that mistake in the feedback.
-    mesh = _meshgrid(*grids, indexing="ij")
-    mean_rows = _repeat(X.mean(axis=0, keepdims=True), mesh[0].size, axis=0)
-    for position, values in zip(positions, mesh):
-        mean_rows[:, position] = values.ravel()
-    return {"average_at_returned_grid": _asarray(result["average"][0], dtype=np.float64),
-            "mean_row_at_returned_grid": _asarray(model.predict(mean_rows), dtype=np.float64).reshape(mesh[0].shape)}
-
-
-def _partial_dependence(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import SubmissionRaised, invoke, plain, student_module
-
-    module = student_module("pdp")
-    on_imported()
+@adapter("pdp")
+def _partial_dependence(request: dict, store, module) -> Prepared:
     X, model = _fixtures(request, store)
     before = _copy_of(X)
     target = request.get("features", request.get("feature"))
     _calls["delegated"] = 0
-    observations = {}
-    try:
-        value = invoke(getattr(module, request["function"]), model, X, target, **_kwargs(request))
-    except SubmissionRaised as raised:
-        raised.reply["observations"] = {"delegated": _calls["delegated"], "input_changed": _changed(X, before)}
-        raise
-    observations["delegated"] = _calls["delegated"]
-    observations["input_changed"] = _changed(X, before)
-    if isinstance(value, (tuple, list)):
-        observations["returned_types"] = [type(item).__name__ for item in value]
+
+    def observe() -> dict:
+        return {"delegated": _calls["delegated"], "input_changed": _changed(X, before)}
+
+    def describe(value) -> tuple[object, dict]:
+        if not isinstance(value, (tuple, list)):
+            return plain(value), {}
+        observations = {"returned_types": [type(item).__name__ for item in value]}
         arrays = _as_arrays(value)
-        if request.get("oracle") and len(arrays) == (3 if "features" in request else 2):
-            observations.update(_oracle(request, store, arrays[:-1]))
         value_out = [plain(item) if item is not None else {"unsupported_type": name}
                      for item, name in zip(arrays, observations["returned_types"])]
-    else:
-        value_out = plain(value)
-    return {"status": "ok", "value": value_out, "value_type": type(value).__name__, "observations": observations}
+        return value_out, observations
+
+    return Prepared(request["function"], (model, X, target), _kwargs(request), observe, describe)
 
 
 def _describe_axes(ax, given) -> tuple[dict, list]:
@@ -184,39 +144,35 @@ def _describe_axes(ax, given) -> tuple[dict, list]:
     return described, bands
 
 
-def _plot(request: dict, store, on_imported) -> dict:
-    from autograder.worker.calls import SubmissionRaised, invoke, plain, student_module
-
-    module = student_module("pdp")
-    on_imported()
+@adapter("pdp")
+def _plot(request: dict, store, module) -> Prepared:
     X, model = _fixtures(request, store)
     kwargs = _kwargs(request)
     given = _subplots()[1] if request.get("pass_ax") else None
     _calls["delegated"] = 0
-    try:
+
+    def describe(value) -> tuple[object, dict]:
+        observations = {}
         try:
-            value = invoke(module.plot_partial_dependence_2d, model, X, request["features"], ax=given, **kwargs)
-        except SubmissionRaised as raised:
-            raised.reply["observations"] = {"delegated": _calls["delegated"]}
-            raise
-        observations = {"delegated": _calls["delegated"]}
-        if isinstance(value, Axes):
-            described, observations["filled_bands"] = _describe_axes(value, given)
-        else:
-            described = {"is_axes": False}
-        # The submission's own 2-D values, to compare the plot with (fresh fixtures).
-        X_again, model_again = _fixtures(request, store)
-        try:
-            own = invoke(module.partial_dependence_2d, model_again, X_again, request["features"], **kwargs)
-            arrays = _as_arrays(own) if isinstance(own, (tuple, list)) and len(own) == 3 else []
-            if arrays and all(array is not None for array in arrays):
-                observations["own_partial_dependence"] = arrays
-        except SubmissionRaised:
-            pass
-    finally:
-        _close("all")
-    return {"status": "ok", "value": plain(described), "value_type": type(value).__name__,
-            "observations": observations}
+            if isinstance(value, Axes):
+                described, observations["filled_bands"] = _describe_axes(value, given)
+            else:
+                described = {"is_axes": False}
+            # The submission's own 2-D values, to compare the plot with (fresh fixtures).
+            X_again, model_again = _fixtures(request, store)
+            try:
+                own = invoke(module.partial_dependence_2d, model_again, X_again, request["features"], **kwargs)
+                arrays = _as_arrays(own) if isinstance(own, (tuple, list)) and len(own) == 3 else []
+                if arrays and all(array is not None for array in arrays):
+                    observations["own_partial_dependence"] = arrays
+            except SubmissionRaised:
+                pass
+        finally:
+            _close("all")
+        return plain(described), observations
+
+    return Prepared("plot_partial_dependence_2d", (model, X, request["features"]), {"ax": given, **kwargs},
+                    lambda: {"delegated": _calls["delegated"]}, describe)
 
 
 ADAPTERS = {

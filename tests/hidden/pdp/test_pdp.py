@@ -28,12 +28,13 @@ range of the PDP it should show.
 from __future__ import annotations
 
 import functools
-import importlib.util
+from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy.stats.mstats import mquantiles
 
-from autograder.engine.grading import FIXTURES
+from autograder.loading import load_module
 from autograder.realness import Probe, require_real
 from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, value_of
 
@@ -139,13 +140,25 @@ MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 # -- trusted data ----------------------------------------------------------------------
 
+# The trusted fixture files, as the engine passes them to this run (set before every check).
+FIXTURES: Path | None = None
+
+
+@pytest.fixture(autouse=True)
+def _trusted_fixtures(fixtures_dir):
+    global FIXTURES
+    FIXTURES = fixtures_dir
+
+
 @functools.cache
+def _rows_in(fixtures: Path):
+    module = load_module(fixtures / "pdp" / "boston.py", "_pdp_boston_rows")
+    return module.check_rows(fixtures / "pdp" / "boston_house_prices.csv")
+
+
 def _rows():
     """The rows every case averages over, read here from the fixture CSV (never from the worker)."""
-    spec = importlib.util.spec_from_file_location("_pdp_boston_rows", FIXTURES / "pdp" / "boston.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.check_rows(FIXTURES / "pdp" / "boston_house_prices.csv")
+    return _rows_in(FIXTURES)
 
 
 def column(feature) -> np.ndarray:

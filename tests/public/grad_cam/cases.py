@@ -1,13 +1,31 @@
-"""Calls of the public Grad-CAM checks (students see these; no reference results involved)."""
+"""Calls of the public checks of Aufgabe 1 (plain data: what the worker runs).
+
+The model is the planted ``fixtures/grad_cam/tiny_cnn.pt`` on ``planted_input()``
+(coloured squares, 48x64); overlay cases name arrays of
+``fixtures/grad_cam/overlay_inputs.npz``. No reference results are involved.
+"""
+
+
+def _cam(function="grad_cam", **kwargs):
+    return {"function": function, "input": "planted", "kwargs": kwargs}
+
+
+def _overlay(heatmap="heatmap_full", **kwargs):
+    return {"function": "overlay_heatmap", "image": "image", "heatmap": heatmap, "as_pil": False, "kwargs": kwargs}
+
 
 CASES = {
-    "cam_default": {"function": "grad_cam", "input": "planted", "kwargs": {}},
-    "cam_class_235": {"function": "grad_cam", "input": "planted", "kwargs": {"class_idx": 235}},
-    "cam_class_208": {"function": "grad_cam", "input": "planted", "kwargs": {"class_idx": 208}},
-    "cam_unknown_layer": {"function": "grad_cam", "input": "planted", "kwargs": {"target_layer": "layer5"}},
-    "overlay_alpha_0": {"function": "overlay_heatmap", "image": "image", "heatmap": "heatmap_full",
-                        "as_pil": False, "kwargs": {"alpha": 0.0}},
-    "overlay_bad_alpha": {"function": "overlay_heatmap", "image": "image", "heatmap": "heatmap_full",
-                          "as_pil": False, "kwargs": {"alpha": 1.5}},
-    "saliency_default": {"function": "saliency_map", "input": "planted", "kwargs": {}},
+    "cam_default": _cam(),
+    "cam_class_235": _cam(class_idx=235),
+    "cam_class_208": _cam(class_idx=208),
+    "cam_layer3_class_235": _cam(target_layer="layer3", class_idx=235),
+    "cam_class_0": _cam(class_idx=0),
+    "cam_unknown_layer": _cam(target_layer="layer5"),
+    "overlay_alpha_0": _overlay(alpha=0.0),
+    "overlay_alpha_1": _overlay(alpha=1.0),
+    "overlay_alpha_04": _overlay(alpha=0.4),
+    "overlay_viridis": _overlay(alpha=1.0, colormap="viridis"),
+    "overlay_low_res": _overlay(heatmap="heatmap_low"),
+    "overlay_bad_alpha": _overlay(alpha=1.5),
+    "saliency_default": _cam("saliency_map"),
 }

@@ -1,4 +1,9 @@
-"""Progress of a grading run on stderr: a bar on a terminal, one line per check elsewhere (CI logs)."""
+"""Live progress of a grading run on stderr: a bar on a terminal, one line per check elsewhere (CI logs).
+
+The bar never redirects ``sys.stdout``: grading captures pytest's own output with a
+redirect, and a live display that swapped stdout inside it would put the redirect
+target back when it stops, swallowing the report printed afterwards.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ class CheckProgress:
         self.total = total
         if self.interactive:
             self._bar = Progress(TextColumn("Prüfungen"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.description}"), console=Console(file=self.stream), transient=True)
+                                 TextColumn("{task.description}"), console=Console(file=self.stream),
+                                 transient=True, redirect_stdout=False, redirect_stderr=False)
             self._bar.start()
             self._task = self._bar.add_task("", total=total)
 
@@ -29,7 +35,7 @@ class CheckProgress:
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=label)
         else:
-            mark = "ok " if result.passed else "--"
+            mark = "ok" if result.passed else "--"
             print(f"[{self.done:>3}/{self.total}] {mark} {label}", file=self.stream, flush=True)
 
     def stop(self) -> None:

@@ -1,0 +1,90 @@
+"""``python -m autograder batch ROSTER.csv --out DIR``: grade a whole class into a gradebook (instructors).
+
+Exit codes: 0 every row ended ``graded`` or ``no_submission``; 1 some row could not be
+graded (``clone_failed``, ``timeout``, ``internal_error``: see the gradebook's ``message``);
+2 unusable arguments; 3 the gradebook could not be written consistently (e.g. overrides
+naming no check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from autograder.batch.layout import BatchDir
+from autograder.batch.outputs import write_outputs
+from autograder.batch.progress import BatchProgress
+from autograder.batch.records import RowStatus
+from autograder.batch.roster import RosterError, parse_shard, read_roster, shard
+from autograder.batch.run import BatchOptions, run_rows
+from autograder.batch.fetch import parse_deadline
+from autograder.commandline import parse_tasks
+from autograder.engine.grading import SUITES, available_tasks
+from autograder.reports.gradescope import write_atomically
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("batch", help="grade every repository of a roster into DIR/gradebook.csv")
+    parser.add_argument("roster", type=Path, help="CSV with at least student,repository (other columns are kept)")
+    parser.add_argument("--out", type=Path, required=True, help="output directory (results/, reports/, gradebook.csv)")
+    parser.add_argument("--deadline", help="ISO 8601 (UTC if no zone): grade the last commit at or before it")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    parser.add_argument("--shard", default="1/1", help="grade only slice K of N of the roster (K/N)")
+    parser.add_argument("--suites", type=Path, default=SUITES, help="directory of check suites (default tests/hidden)")
+    parser.add_argument("--tasks", help="comma-separated tasks (default: all)")
+    parser.add_argument("--force", action="store_true", help="regrade rows whose grade is still current")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per submission (default 1800)")
+    parser.add_argument("--call-timeout", type=float, help="time limit per call of a student function")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        rows, extra_columns = read_roster(args.roster)
+        k, n = parse_shard(args.shard)
+        deadline = parse_deadline(args.deadline)
+    except (RosterError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    suites = args.suites.resolve()
+    known = available_tasks(suites)
+    tasks = parse_tasks(args.tasks) or known
+    if not known or set(tasks) - set(known):
+        print(f"error: tasks {', '.join(sorted(set(tasks) - set(known))) or '(none)'} have no suite in {suites}",
+              file=sys.stderr)
+        return 2
+    tasks = [task for task in known if task in tasks]
+    batch = BatchDir(args.out.resolve())
+    batch.root.mkdir(parents=True, exist_ok=True)
+    write_atomically(batch.roster, args.roster.read_text(encoding="utf-8-sig"))
+    write_atomically(batch.shard_file, json.dumps({"shard": [k, n], "tasks": tasks, "extra_columns": extra_columns,
+                                                   "deadline": args.deadline or ""}) + "\n")
+    mine = shard(rows, k, n)
+    options = BatchOptions(suites=suites, tasks=tasks, deadline=deadline, jobs=args.jobs, force=args.force,
+                           timeout=args.timeout, call_timeout=args.call_timeout,
+                           roster_dir=args.roster.resolve().parent)
+    started = time.monotonic()
+    progress = BatchProgress(len(mine))
+    try:
+        records = run_rows(mine, options, batch, progress.advance)
+    finally:
+        progress.stop()
+    shutil.rmtree(batch.root / "work", ignore_errors=True)
+    problems = write_outputs(batch, mine, extra_columns, tasks)
+    counts = Counter(record.status.value for record in records)
+    print(f"{len(records)} rows in {time.monotonic() - started:.0f} s: "
+          + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+          + f"; gradebook: {batch.gradebook}", file=sys.stderr)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 3
+    return 0 if all(record.status.final for record in records) else 1
+
+
+__all__ = ["RowStatus", "add_parser", "run"]

@@ -1,0 +1,84 @@
+"""Values that decide points but depend on what a submission returned, computed in the trusted process.
+
+A worker runs submission code, so nothing it reports about the *truth* can be trusted;
+it reports only what the submission returned and did. For ``pdp`` the true averages at
+the grid the submission returned (the contract's brute-force definition) cannot be
+stored in advance, so they are computed here, from the trusted fixture files, with the
+real scikit-learn (which the worker's view does not even contain). Observation keys an
+oracle owns are always dropped from the worker's reply first: a worker cannot supply them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from autograder.loading import load_module
+from autograder.model import Reply
+
+PDP_DATA_MODULE = "pdp/boston.py"
+PDP_CSV = "pdp/boston_house_prices.csv"
+# scikit-learn predicts once per grid point: larger grids are left to the closed-form checks.
+MAX_PDP_POINTS = 400
+PDP_KEYS = ("average_at_returned_grid", "mean_row_at_returned_grid")
+
+
+def _returned_grids(reply: Reply, dimensions: int) -> list | None:
+    value = reply.value
+    if not reply.ok or not isinstance(value, list) or len(value) != dimensions + 1:
+        return None
+    grids = []
+    for item in value[:-1]:
+        try:
+            grid = np.array(item, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all():
+            return None
+        grids.append(grid)
+    return grids if math.prod(grid.size for grid in grids) <= MAX_PDP_POINTS else None
+
+
+def pdp_truth(request: dict, fixtures: Path, grids: list) -> dict:
+    """Brute-force averages at ``grids`` and the prediction at the mean row (to name that mistake)."""
+    from sklearn.inspection import partial_dependence
+
+    data = load_module(Path(fixtures) / PDP_DATA_MODULE, "_trusted_pdp_data")
+    X = data.check_rows(Path(fixtures) / PDP_CSV, as_array=True)
+    model = data.load_model(Path(fixtures) / f"pdp/{request['model']}.joblib", as_array=True)
+    names = request.get("features", [request.get("feature")])
+    positions = [name if isinstance(name, int) else data.FEATURES.index(name) for name in names]
+    try:
+        result = partial_dependence(model, X, positions, custom_values=dict(zip(positions, grids)),
+                                    method="brute", kind="average")
+    except Exception:  # a grid scikit-learn refuses: the checks report the grid as unusable
+        return {}
+    mesh = np.meshgrid(*grids, indexing="ij")
+    mean_rows = np.repeat(X.mean(axis=0, keepdims=True), mesh[0].size, axis=0)
+    for position, values in zip(positions, mesh):
+        mean_rows[:, position] = values.ravel()
+    return {"average_at_returned_grid": np.asarray(result["average"][0], dtype=np.float64),
+            "mean_row_at_returned_grid": np.asarray(model.predict(mean_rows), dtype=np.float64).reshape(mesh[0].shape)}
+
+
+def _pdp(request: dict, reply: Reply, fixtures: Path) -> None:
+    for key in PDP_KEYS:
+        reply.observations.pop(key, None)
+    if not request.get("oracle"):
+        return
+    grids = _returned_grids(reply, 2 if "features" in request else 1)
+    if grids is not None:
+        reply.observations.update(pdp_truth(request, fixtures, grids))
+
+
+ORACLES = {"partial_dependence_1d": _pdp, "partial_dependence_2d": _pdp}
+
+
+def complete(request: dict, reply: Reply, fixtures: Path) -> Reply:
+    """Add the trusted values ``request`` needs to ``reply`` (in place); return it."""
+    oracle = ORACLES.get(request.get("function"))
+    if oracle is not None:
+        oracle(request, reply, fixtures)
+    return reply

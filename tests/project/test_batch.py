@@ -1,0 +1,184 @@
+"""``autograder batch``: local git repositories of a small class, graded into a gradebook;
+the deadline choice, resume after a kill, overrides, shards and their merge."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS, Submission, build
+
+DEADLINE = "2026-06-01T12:00:00+00:00"
+BEFORE, AFTER = "2026-05-30T10:00:00+00:00", "2026-06-02T10:00:00+00:00"
+FAST = ["--tasks", "grad_cam", "--call-timeout", "3"]
+
+
+def git(repo: Path, *args: str, date: str = BEFORE) -> str:
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "s",
+           "GIT_AUTHOR_EMAIL": "s@example.org", "GIT_COMMITTER_NAME": "s", "GIT_COMMITTER_EMAIL": "s@example.org"}
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def commit_tree(repo: Path, source: Path, date: str, message: str) -> str:
+    """Replace the repository's xai_lab/ by ``source``'s and commit it at ``date``."""
+    shutil.rmtree(repo / "xai_lab", ignore_errors=True)
+    shutil.copytree(source / "xai_lab", repo / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, date=date)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def new_repo(root: Path, name: str) -> Path:
+    repo = root / name
+    repo.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    return repo
+
+
+def submission(root: Path, name: str, code: str) -> Path:
+    return build(Submission(name, "grad_cam", (), at_import=code), root / f"src-{name}")
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    commits = {}
+    for name, source in (("ref", SOLUTIONS), ("stub", ASSIGNMENTS),
+                         ("crash", submission(root, "crash", "import os\nos._exit(3)")),
+                         ("hang", submission(root, "hang", "while True:\n    pass"))):
+        commits[name] = commit_tree(new_repo(root, name), source, BEFORE, name)
+    late = new_repo(root, "late")
+    commits["late"] = commit_tree(late, ASSIGNMENTS, BEFORE, "stubs in time")
+    commits["late_after"] = commit_tree(late, SOLUTIONS, AFTER, "reference too late")
+    only_late = new_repo(root, "only_late")
+    commit_tree(only_late, SOLUTIONS, AFTER, "everything too late")
+    roster = root / "roster.csv"
+    roster.write_text("student,repository,matrikel\n"
+                      "anna,ref,111\nben,stub,222\ncara,crash,333\ndavid,hang,444\n"
+                      "emil,late,555\nfrida,only_late,666\ngustav,missing-repository,777\n")
+    return root, roster, commits
+
+
+def batch(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "autograder", "batch", *map(str, args)], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def gradebook(out: Path) -> dict[str, dict]:
+    raw = (out / "gradebook.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets read the umlauts as UTF-8
+    rows = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";")
+    return {row["student"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def graded(classroom):
+    root, roster, commits = classroom
+    out = root / "out"
+    completed = batch(roster, "--out", out, "--deadline", DEADLINE, "--jobs", "2", *FAST)
+    return out, completed, commits
+
+
+def test_every_roster_row_ends_in_the_gradebook_with_its_status(graded):
+    out, completed, commits = graded
+    assert completed.returncode == 1, completed.stderr  # gustav's clone failed
+    book = gradebook(out)
+    assert list(book) == ["anna", "ben", "cara", "david", "emil", "frida", "gustav"]
+    assert {name: row["status"] for name, row in book.items()} == {
+        "anna": "graded", "ben": "graded", "cara": "graded", "david": "graded", "emil": "graded",
+        "frida": "no_submission", "gustav": "clone_failed"}
+    assert (book["anna"]["score"], book["anna"]["max_score"], book["anna"]["bonus"]) == ("45", "40", "5")
+    assert book["anna"]["grad_cam"] == "30" and book["anna"]["Aufgabe 1 (grad_cam)"] == "45"
+    assert book["ben"]["score"] == "0" and book["cara"]["score"] == "0" and book["david"]["score"] == "0"
+    assert book["anna"]["matrikel"] == "111" and book["gustav"]["matrikel"] == "777"
+    assert book["anna"]["commit"] == commits["ref"]
+    assert "missing-repository" in book["gustav"]["message"] or book["gustav"]["message"]
+    for student in ("anna", "ben", "cara", "david", "emil"):
+        assert (out / "results" / f"{student}.json").is_file()
+        assert (out / "reports" / f"{student}.md").read_text().startswith(f"## xai-lab Bewertung: {student}")
+
+
+def test_the_deadline_picks_the_last_commit_before_it_and_marks_later_ones(graded):
+    out, _, commits = graded
+    book = gradebook(out)
+    assert book["emil"]["commit"] == commits["late"] and book["emil"]["late"] == "ja"
+    assert book["emil"]["score"] == "0"  # the stubs: the reference came after the deadline
+    assert book["emil"]["commit_date"].startswith("2026-05-30T10:00:00")
+    assert book["anna"]["late"] == "nein"
+    assert book["frida"]["commit"] == "" and book["frida"]["score"] == "0"
+
+
+def test_results_carry_who_was_graded(graded):
+    from autograder.reports.gradescope import read_results
+
+    out, _, commits = graded
+    result = read_results(out / "results" / "anna.json")
+    assert (result.metadata.student, result.metadata.repository, result.metadata.commit) == ("anna", "ref",
+                                                                                               commits["ref"])
+    assert result.metadata.suites_hash and result.metadata.engine_version
+
+
+def test_overrides_survive_a_rerun_and_reach_gradebook_and_report(graded):
+    out, _, _ = graded
+    (out / "overrides.csv").write_text("student;target;points;reason\nben;overlay_heatmap;7,5;Nachkorrektur\n")
+    graded_at = {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
+    again = batch(out / "roster.csv", "--out", out, "--deadline", DEADLINE, *FAST)
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")} == graded_at  # no regrade
+    assert again.returncode == 1
+    book = gradebook(out)
+    assert book["ben"]["overlay_heatmap"] == "7,5" and book["ben"]["score"] == "7,5"
+    assert "overlay_heatmap=7,5 (Nachkorrektur)" in book["ben"]["overrides"]
+    assert "Manuelle Korrekturen" in (out / "reports" / "ben.md").read_text()
+
+
+def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
+    root, roster, _ = classroom
+    small = tmp_path / "roster.csv"
+    small.write_text("student,repository\n" + "\n".join(f"s{i},{root / 'stub'}" for i in range(2)) + "\n")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(small), "--out", str(out), *FAST],
+                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (out / "rows" / "s0.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = {path.stem: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
+    assert set(done) == {"s0"}
+    resumed = batch(small, "--out", out, *FAST)
+    assert resumed.returncode == 0, resumed.stderr
+    after = {path.stem: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
+    assert set(after) == {"s0", "s1"}
+    assert all(after[name] == mtime for name, mtime in done.items())  # not graded again
+    assert not list((out / "results").glob(".*"))  # no half-written files
+    forced = batch(small, "--out", out, "--force", *FAST)
+    assert forced.returncode == 0
+    assert all((out / "results" / f"{name}.json").stat().st_mtime_ns > mtime for name, mtime in after.items())
+
+
+def test_shards_merge_into_the_unsharded_gradebook(classroom, tmp_path):
+    root, _, _ = classroom
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"student,repository\nanna,{root / 'stub'}\nben,{root / 'late'}\ngustav,{root / 'nope'}\n")
+    whole = batch(roster, "--out", tmp_path / "whole", *FAST)
+    shards = [subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(roster), "--out",
+                                str(tmp_path / f"shard{k}"), "--shard", f"{k}/2", *FAST], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for k in (1, 2)]
+    assert [shard.wait(timeout=600) for shard in shards] == [1, 0]  # gustav (row 3) is in shard 1
+    assert whole.returncode == 1
+    merged = subprocess.run([sys.executable, "-m", "autograder", "gradebook", "merge", str(tmp_path / "shard1"),
+                             str(tmp_path / "shard2"), "--out", str(tmp_path / "merged")], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert merged.returncode == 0, merged.stderr
+    strip = lambda book: {name: {k: v for k, v in row.items() if k != "message"} for name, row in book.items()}  # noqa: E731
+    assert strip(gradebook(tmp_path / "merged")) == strip(gradebook(tmp_path / "whole"))
+    assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (tmp_path / "whole" / "gradebook.csv").read_bytes()

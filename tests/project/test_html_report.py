@@ -1,0 +1,109 @@
+"""The visual report in a real browser: Debian's headless Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.engine.expected import ExpectedValues
+from autograder.engine.grading import SUITES, grade
+from autograder.reports.html import as_html
+from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS, Submission, build
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "build" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+NO_RELU = Submission("no_relu", "grad_cam", (), at_import="")
+# Its own, recognisable results: every picture of it must show these and nothing of the reference.
+FIXED_OUTPUT = Submission("fixed_output", "grad_cam", (), at_import=(
+    "def grad_cam(model, input_tensor, target_layer='layer4', class_idx=None):\n"
+    "    return np.full(tuple(input_tensor.shape[-2:]), 0.25, dtype=np.float32)\n"
+    "def saliency_map(model, input_tensor, class_idx=None):\n"
+    "    return np.full(tuple(input_tensor.shape[-2:]), 0.75, dtype=np.float32)\n"))
+
+
+@pytest.fixture(scope="module")
+def gradings(tmp_path_factory):
+    mutant_root = tmp_path_factory.mktemp("mutant")
+    source = (SOLUTIONS / "xai_lab" / "grad_cam.py").read_text()
+    relu = "cam = torch.relu((weights * activation).sum(dim=1, keepdim=True)).detach()"
+    assert source.count(relu) == 1
+    build(NO_RELU, mutant_root)
+    (mutant_root / "xai_lab" / "grad_cam.py").write_text(
+        source.replace(relu, "cam = (weights * activation).sum(dim=1, keepdim=True).detach()"))
+    fixed = build(FIXED_OUTPUT, tmp_path_factory.mktemp("fixed"))
+    return {"reference": grade(SOLUTIONS), "stubs": grade(ASSIGNMENTS, ["grad_cam"]),
+            "mutant": grade(mutant_root, ["grad_cam"]), "fixed": grade(fixed, ["grad_cam"])}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: .ci/run installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_report(browser, page_html: str, path: Path, name: str) -> dict:
+    path.write_text(page_html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: None if request.url.startswith(("file:", "data:"))
+            else errors.append(f"network request: {request.url}"))
+    page.goto(path.as_uri())
+    images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight])")
+    text = page.inner_text("body")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.close()
+    return {"errors": errors, "images": images, "text": text}
+
+
+@pytest.mark.parametrize("name", ["reference", "stubs", "mutant"])
+def test_report_loads_cleanly_with_every_picture_and_check(name, gradings, browser, tmp_path):
+    result = gradings[name]
+    started = time.perf_counter()
+    page_html = as_html(result)
+    build_seconds = time.perf_counter() - started
+    assert len(page_html.encode()) <= 2 * 1024 * 1024
+    assert build_seconds <= 0.1 * result.seconds, (build_seconds, result.seconds)
+    seen = open_report(browser, page_html, tmp_path / f"{name}.html", name)
+    assert seen["errors"] == []
+    assert all(complete and width > 0 and height > 0 for complete, width, height in seen["images"])
+    for check in result.results:
+        assert check.title in seen["text"]
+    if name == "stubs":
+        assert seen["images"] == [] and "noch nicht implementiert" in seen["text"]
+    else:
+        assert len(seen["images"]) >= 8
+
+
+def test_the_reference_report_draws_every_kind_of_result(gradings):
+    kinds = {(r.function, a.kind) for r in gradings["reference"].results for a in r.attachments}
+    assert {("grad_cam", "heatmap"), ("saliency_map", "heatmap"), ("overlay_heatmap", "image"),
+            ("generate_counterfactual", "image"), ("generate_counterfactual", "curve"), ("token_importance", "bars"),
+            ("partial_dependence_1d", "curve"), ("partial_dependence_2d", "contour")} <= kinds
+
+
+def test_a_students_report_never_holds_a_hidden_cases_reference_output(gradings, browser, tmp_path):
+    stored = [np.asarray(v) for v in ExpectedValues(SUITES / "grad_cam").values.values() if isinstance(v, np.ndarray)]
+    fixed = gradings["fixed"]
+    heatmaps = [(check.function, a) for check in fixed.results for a in check.attachments if a.kind == "heatmap"]
+    assert len(heatmaps) >= 8
+    for function, attachment in heatmaps:
+        assert attachment.role == "student"
+        assert np.all(attachment.array == (0.25 if function == "grad_cam" else 0.75)), attachment.name
+        assert not any(a.shape == attachment.array.shape and np.allclose(a, attachment.array) for a in stored)
+    for name in ("mutant", "stubs", "fixed"):
+        assert {a.role for check in gradings[name].results for a in check.attachments} <= {"student", "input",
+                                                                                          "planted"}

@@ -1,0 +1,342 @@
+"""The exploratory notebooks (issue 16): otter assign, offline execution, grading, leaks, German prose.
+
+Each student notebook is executed once per session, by otter's grader (nbconvert's
+``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``,
+unanswered; the executed notebooks are reused for the error-cell and run-time checks.
+The master's answers are graded in notebooks that hold only the answer cells. Under
+xdist the workers share these builds (``_once``), so the suite pays for them once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.model import CheckResult
+from autograder.notebooks import NOTEBOOK_NAMES, NOTEBOOKS
+from autograder.notebooks.grading import grade_notebook, questions
+from autograder.notebooks.masters import leaks, questions as master_questions
+from autograder.notebooks.release import autograder_zip_name, build_notebooks, solution_notebook_name
+from tests.project.editing import REPO, SOLUTIONS
+
+OFFLINE_SECONDS = 120  # the issue's budget for one notebook, top to bottom, offline
+
+
+def _once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` once per test session, also under xdist: the first worker builds into a
+    folder all workers share, the others wait on the lock and reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / f"notebooks-{name}"
+    with open(base / f"notebooks-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / "done").touch()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = _once(tmp_path_factory, "built", lambda out: build_notebooks(out / "release", out / "hidden"))
+    release, hidden = folder / "release", folder / "hidden"
+    return release, hidden, sorted((release / "notebooks").glob("*.ipynb"))
+
+
+def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
+    """A submission root: the reference ``xai_lab``, the fixtures and the given notebooks."""
+    root.mkdir()
+    shutil.copytree(SOLUTIONS / "xai_lab", root / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "fixtures").symlink_to(REPO / "fixtures", target_is_directory=True)
+    (root / "notebooks").mkdir()
+    for name, path in notebooks.items():
+        shutil.copy2(path, root / "notebooks" / f"{name}.ipynb")
+    return root
+
+
+def _grade_into(out: Path, root: Path, hidden: Path) -> None:
+    """Grade every notebook of ``root``; keep the checks, the executed notebook and the seconds in ``out``."""
+    import nbformat
+
+    for name, _, title in NOTEBOOKS:
+        started = time.monotonic()
+        checks, executed = grade_notebook(root, hidden, name, title)
+        seconds = time.monotonic() - started
+        (out / f"{name}.json").write_text(json.dumps({"seconds": seconds, "checks": [c.to_dict() for c in checks]}))
+        nbformat.write(executed, str(out / f"{name}.executed.ipynb"))
+
+
+def _graded(folder: Path) -> dict:
+    import nbformat
+
+    graded = {}
+    for name in NOTEBOOK_NAMES:
+        data = json.loads((folder / f"{name}.json").read_text())
+        executed = nbformat.read(str(folder / f"{name}.executed.ipynb"), as_version=4)
+        graded[name] = ([CheckResult.from_dict(c) for c in data["checks"]], executed, data["seconds"])
+    return graded
+
+
+@pytest.fixture(scope="module")
+def unanswered(built, tmp_path_factory):
+    release, hidden, _ = built
+
+    def grade(out: Path) -> None:
+        root = _submission(out / "submission",
+                           {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
+        _grade_into(out, root, hidden)
+
+    return _graded(_once(tmp_path_factory, "unanswered", grade))
+
+
+def _answers_only(student: Path, name: str, out: Path) -> Path:
+    """The student notebook's otter cell followed by the master's answer cells, nothing else:
+    otter grades the master's answers without paying for the models a second time."""
+    import nbformat
+
+    notebook = nbformat.read(str(student), as_version=4)
+    (init,) = [cell for cell in notebook.cells if cell.cell_type == "code" and "otter.Notebook(" in cell.source]
+    answers = [re.sub(r"\s*# ?SOLUTION\s*$", "", solution, flags=re.MULTILINE)
+               for question in master_questions(name) if not question.manual for solution in question.solutions]
+    notebook.cells = [init, *(nbformat.v4.new_code_cell(answer) for answer in answers)]
+    nbformat.write(notebook, str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def solved(built, tmp_path_factory):
+    release, hidden, _ = built
+
+    def grade(out: Path) -> None:
+        (out / "answers").mkdir()
+        notebooks = {name: _answers_only(release / "notebooks" / f"{name}.ipynb", name, out / "answers" / f"{name}.ipynb")
+                     for name in NOTEBOOK_NAMES}
+        _grade_into(out, _submission(out / "submission", notebooks), hidden)
+
+    return _graded(_once(tmp_path_factory, "solved", grade))
+
+
+def _errors(executed) -> list[str]:
+    return [f"cell {index}: {output.get('ename')}: {output.get('evalue')}"
+            for index, cell in enumerate(executed.cells) if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+
+
+def test_release_layout(built):
+    release, hidden, student = built
+    assert sorted(path.name for path in student) == sorted(f"{name}.ipynb" for name in NOTEBOOK_NAMES)
+    for name in NOTEBOOK_NAMES:
+        assert (hidden / "notebooks" / autograder_zip_name(name)).is_file()
+        assert (hidden / "notebooks" / solution_notebook_name(name)).is_file()
+        assert not list(release.rglob("*.zip"))
+    manual = (hidden / "notebooks" / "manual_questions.md").read_text(encoding="utf-8")
+    assert all(f"notebooks/{name}.ipynb" in manual for name in NOTEBOOK_NAMES)
+
+
+def test_otter_is_configured_for_python_3_11(built):
+    _, hidden, _ = built
+    for name in NOTEBOOK_NAMES:
+        with zipfile.ZipFile(hidden / "notebooks" / autograder_zip_name(name)) as archive:
+            environment = archive.read("environment.yml").decode()
+        assert "python=3.11" in environment, name
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_student_notebook_runs_offline_without_error(unanswered, name):
+    _, executed, seconds = unanswered[name]
+    assert executed is not None
+    assert _errors(executed) == []
+    assert seconds < OFFLINE_SECONDS, f"{name} took {seconds:.0f} s"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_unanswered_notebook_gets_no_points(unanswered, built, name):
+    checks, _, _ = unanswered[name]
+    _, hidden, _ = built
+    in_master = [question.name for question in master_questions(name) if not question.manual]
+    assert [check.check.split(".", 1)[1] for check in checks] == in_master  # the notebook's order
+    assert set(in_master) == set(questions(hidden / "notebooks" / autograder_zip_name(name)))
+    assert checks and all(check.score == 0 for check in checks)
+    assert all(check.task == "notebooks" and check.function == name for check in checks)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_master_answers_get_full_points(solved, name):
+    checks, executed, _ = solved[name]
+    assert _errors(executed) == []
+    assert checks and all(check.passed and check.score == check.max_score == 1 for check in checks)
+
+
+def test_every_auto_question_has_a_hidden_value_test_and_a_public_format_test():
+    for name in NOTEBOOK_NAMES:
+        auto = [question for question in master_questions(name) if not question.manual]
+        manual = [question for question in master_questions(name) if question.manual]
+        assert len(auto) >= 3 and len(manual) >= 3, name
+        for question in auto:
+            assert question.hidden_tests and question.public_tests and question.solutions, question.name
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_student_notebook_holds_no_solution_and_no_hidden_test(built, name):
+    release, _, _ = built
+    path = release / "notebooks" / f"{name}.ipynb"
+    assert leaks(path, name) == []
+    tests = json.loads(path.read_text(encoding="utf-8"))["metadata"]["otter"]["tests"]
+    cases = [case for test in tests.values() for suite in test["suites"] for case in suite["cases"]]
+    assert cases and not any(case["hidden"] for case in cases)
+
+
+def test_leak_scan_finds_a_planted_solution(built, tmp_path):
+    _, hidden, _ = built
+    leaked = tmp_path / "pdp.ipynb"
+    shutil.copy2(hidden / "notebooks" / solution_notebook_name("pdp"), leaked)
+    found = leaks(leaked, "pdp")
+    # The solved notebook holds the answers and, in its metadata, every test (otter rewrites their quotes).
+    assert any(entry.startswith("pdp.richtung_lstat: solution") for entry in found)
+    assert any(entry.startswith("pdp.richtung_lstat: hidden test") for entry in found)
+
+
+GERMAN = {"der", "die", "das", "und", "ist", "nicht", "mit", "für", "ein", "eine", "auf", "den", "von", "wie",
+          "im", "zu", "welche", "welches", "bei", "oder", "sich", "dem", "des", "wir", "du"}
+ENGLISH = {"the", "and", "is", "not", "with", "for", "which", "what", "this", "that", "are", "of", "you"}
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_prose_is_german(built, name):
+    release, _, _ = built
+    cells = json.loads((release / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    prose = [re.sub(r"`[^`]*`|\$[^$]*\$|\*\*|[#>*|]", " ", "".join(cell["source"]))
+             for cell in cells if cell["cell_type"] == "markdown"]
+    checked = 0
+    for text in prose:
+        words = re.findall(r"[A-Za-zÄÖÜäöüß]+", text.lower())
+        if len(words) < 8:
+            continue
+        checked += 1
+        german, english = sum(word in GERMAN for word in words), sum(word in ENGLISH for word in words)
+        assert german > 2 * english, text[:120]
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_otter_placeholders_are_german(built, name):
+    release, _, _ = built
+    text = (release / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+    assert "Type your answer here" not in text and "Initialize Otter" not in text
+    assert "Schreibe deine Antwort hier hin" in text
+
+
+def test_manual_answers_export_to_pdf(built, tmp_path):
+    from pypdf import PdfReader
+
+    from autograder.notebooks.manual import export_manual_answers
+
+    _, hidden, _ = built
+    pdf = export_manual_answers(hidden / "notebooks" / solution_notebook_name("pdp"), tmp_path / "pdp.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    prompts = [question.prompt for question in master_questions("pdp") if question.manual]
+    assert len(prompts) == 3 and "Diskussion 1." in text and "Diskussion 3." in text
+    assert "ICE" in text  # the answer (here the answer key's) is in it
+    assert "Übung 1" not in text  # only the free-text questions, not the rest of the notebook
+
+
+def test_grader_check_works_offline_in_the_release(built, tmp_path):
+    """A student's grader.check in a plain kernel: format passes or fails, the value stays hidden."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    release, _, _ = built
+    shutil.copy2(release / "notebooks" / "pdp.ipynb", tmp_path / "pdp.ipynb")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        'import otter\ngrader = otter.Notebook("pdp.ipynb")',
+        'richtung_lstat = "steigt"  # wrong value, right form', 'grader.check("richtung_lstat")',
+        'richtung_lstat = ...', 'grader.check("richtung_lstat")')]
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    right_form, unanswered = (notebook.cells[2].outputs[0]["data"]["text/plain"],
+                              notebook.cells[4].outputs[0]["data"]["text/plain"])
+    assert "All test cases passed" in right_form
+    assert "Test case failed" in unanswered and "verlangte Form" in unanswered
+
+
+def test_missing_notebooks_score_zero_as_task_notebooks(built, tmp_path):
+    from autograder.model import Grade
+    from autograder.notebooks.grading import grade_notebooks
+
+    _, hidden, _ = built
+    grade = grade_notebooks(tmp_path, hidden)  # no notebooks/ folder at all: nothing runs
+    auto = [question for name in NOTEBOOK_NAMES for question in master_questions(name) if not question.manual]
+    assert grade.tasks == ["notebooks"] and len(grade.results) == len(auto) == 14
+    assert grade.score == 0 and grade.max_score == sum(question.points for question in auto)
+    assert all(result.feedback.startswith("Das Notebook notebooks/") and "fehlt" in result.feedback
+               for result in grade.results)
+    assert Grade.from_dict(json.loads(json.dumps(grade.to_dict()))).to_dict() == grade.to_dict()
+
+
+def _printed(executed) -> str:
+    return "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+                     for cell in executed.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
+
+
+def _master_answers(name: str) -> dict:
+    namespace: dict = {}
+    for question in master_questions(name):
+        if not question.manual:
+            for solution in question.solutions:
+                exec(solution, namespace)  # the master's own answer cells (trusted project files)
+    return namespace
+
+
+def _number(pattern: str, text: str) -> list[float]:
+    match = re.search(pattern, text)
+    assert match, pattern
+    return [float(group) for group in match.groups()]
+
+
+def test_master_answers_are_what_the_notebooks_compute(unanswered):
+    """Every hard-coded master answer agrees with what the notebook's own cells printed
+    when they ran with the reference ``xai_lab``: no expected value the reference did not compute."""
+    printed = {name: _printed(unanswered[name][1]) for name in NOTEBOOK_NAMES}
+
+    answers, text = _master_answers("grad_cam"), printed["grad_cam"]
+    assert f"'layer4': {answers['layer4_groesse']}" in text
+    assert f"207 {answers['index_207']}" in text
+    row, column = _number(r"Maximum der Karte für 235 bei Zeile (\d+), Spalte (\d+)", text)
+    assert answers["quadrat_235"] == "rot" and 4 <= row < 22 and 4 <= column < 26  # tiny_cnn.RED_REGION
+    cam, saliency = _number(r"Änderung Grad-CAM:\s+([\d.]+)\nÄnderung Saliency:\s+([\d.]+)", text)
+    assert answers["staerker_klassenabhaengig"] == ("grad_cam" if cam > saliency else "saliency")
+
+    answers, text = _master_answers("counterfactual"), printed["counterfactual"]
+    assert f"Vorhersage: {answers['klasse_erreicht']}\nErfolg: True, Updates: {answers['anzahl_updates']}\n" in text
+    reached, success = answers["ziel_207"]
+    assert f"Ziel 207 → Vorhersage {reached}, Erfolg: {success}," in text
+
+    answers, text = _master_answers("clip"), printed["clip"]
+    assert f"Katze: ähnlichste Beschreibung aus der Vorlesung: {answers['beste_katze']!r}" in text
+    assert f"Hund: ähnlichste Beschreibung aus der Vorlesung: {answers['beste_hund']!r}" in text
+    assert f"meiste Wichtigkeit: {answers['wichtigstes_token']}\n" in text
+    assert f"exakt gleich: {not answers['haengt_vom_bild_ab']}" in text
+
+    answers, text = _master_answers("pdp"), printed["pdp"]
+    first, _, last, _ = _number(r"von ([\d.]+) bei LSTAT = ([\d.]+) bis ([\d.]+) bei LSTAT = ([\d.]+)", text)
+    assert answers["richtung_lstat"] == ("fällt" if last < first else "steigt")
+    rm_low, rm_high, lstat_low, lstat_high = _number(
+        r"Gitter: RM ([\d.]+) bis ([\d.]+), LSTAT ([\d.]+) bis ([\d.]+)", text)
+    _, rm, lstat = _number(r"höchste Vorhersage ([\d.]+) bei RM = ([\d.]+), LSTAT = ([\d.]+)", text)
+    vertical = "unten" if lstat < (lstat_low + lstat_high) / 2 else "oben"  # y axis: LSTAT grows upwards
+    horizontal = "rechts" if rm > (rm_low + rm_high) / 2 else "links"
+    assert answers["hoechste_region"] == f"{vertical} {horizontal}"
+    _, forest, boosting = _number(r"bei RM = ([\d.]+): Random Forest ([\d.]+), Gradient Boosting ([\d.]+)", text)
+    assert answers["hoeher_bei_vielen_zimmern"] == ("forest" if forest > boosting else "boosting")

@@ -1,0 +1,284 @@
+"""The public checks (``python -m autograder check``): each catches a mutant, the reference passes all, the stubs none.
+
+``CATCHES`` names, for every public check, the mutants it must catch and a phrase its
+German feedback must then contain. Mutants come by name from
+``tests/project/*_submissions.py`` (plus the few defined here). A grading run costs
+mostly the worker imports, so the mutants are graded in rounds: one submission per
+round carries at most one mutant per contract function (every check pays for one
+function and calls only it), across all four tasks; no mutant of a round edits code that
+another pair's check runs (helpers included), and no two edit the same function. Eleven
+rounds need the torch, TensorFlow or CLIP workers; the rest grade only pdp.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.grading import REPO, grade
+from tests.project import clip_tokens_submissions, counterfactual_submissions, grad_cam_submissions, pdp_submissions
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Edit, Submission, apply_edit
+
+PUBLIC = REPO / "tests" / "public"
+TASKS = ("grad_cam", "counterfactual", "clip_tokens", "pdp")
+
+# Mutants only the public checks need (the hidden checks catch these mistakes through other cases).
+EXTRA_MUTANTS = [
+    Submission("saliency_not_normalised", "grad_cam", (Edit(
+        "saliency_map", "return _min_max(saliency).cpu().numpy().astype(np.float32)",
+        "return saliency.cpu().numpy().astype(np.float32)"),)),
+    # Reports the target as the prediction: an unreachable target then looks reached.
+    Submission("predicted_is_target", "counterfactual", (Edit(
+        "generate_counterfactual",
+        "predicted_class = int(tf.argmax(model(prepare(tf.constant(counterfactual[None])), training=False)[0]))",
+        "predicted_class = target_class"),)),
+]
+
+
+def _by_name() -> dict[str, Submission]:
+    lists = (grad_cam_submissions.GRAD_CAM_MUTANTS, grad_cam_submissions.OVERLAY_MUTANTS,
+             grad_cam_submissions.SALIENCY_MUTANTS, counterfactual_submissions.MUTANTS,
+             clip_tokens_submissions.SIMILARITY_MUTANTS, clip_tokens_submissions.TOKEN_MUTANTS,
+             clip_tokens_submissions.GRADIENT_MUTANTS, pdp_submissions.PDP_MUTANTS, EXTRA_MUTANTS)
+    return {mutant.name: mutant for group in lists for mutant in group}
+
+
+MUTANTS = _by_name()
+
+# check -> (task, contract function, ((mutant, phrase of the feedback), ...))
+CATCHES = {
+    # Aufgabe 1
+    "test_public_grad_cam_format": ("grad_cam", "grad_cam", (("no_normalisation", "min-max-normiert"),)),
+    "test_public_grad_cam_planted_classes": ("grad_cam", "grad_cam", (("class_idx_ignored", "class_idx ignoriert"),)),
+    "test_public_grad_cam_default_class": ("grad_cam", "grad_cam", (("default_class_not_argmax", "argmax"),)),
+    "test_public_grad_cam_relu": ("grad_cam", "grad_cam", (("no_relu", "Fehlt die ReLU"),)),
+    "test_public_grad_cam_logit": ("grad_cam", "grad_cam", (("softmax_score", "Softmax"),)),
+    "test_public_grad_cam_target_layer": ("grad_cam", "grad_cam", (("layer_ignored", "target_layer ignoriert"),)),
+    "test_public_grad_cam_bilinear": ("grad_cam", "grad_cam", (("nearest_upsampling", "Nearest-Neighbour"),)),
+    "test_public_grad_cam_constant_map": ("grad_cam", "grad_cam", (("constant_map_nan", "NaN"),)),
+    "test_public_grad_cam_unknown_layer": ("grad_cam", "grad_cam", (("unknown_layer_keyerror", "KeyError"),)),
+    "test_public_grad_cam_no_hooks_or_gradients": ("grad_cam", "grad_cam", (("hooks_left", "Hook"),)),
+    "test_public_grad_cam_model_and_input_unchanged": ("grad_cam", "grad_cam", (("train_mode", "train/eval-Modus"),)),
+    "test_public_overlay_alpha_zero": ("grad_cam", "overlay_heatmap", (("alpha_swapped", "Gewichte sind vertauscht"),)),
+    "test_public_overlay_alpha_one": ("grad_cam", "overlay_heatmap", (("bgr_order", "BGR"),)),
+    "test_public_overlay_blend": ("grad_cam", "overlay_heatmap", (("uint8_overflow", "Überlauf"),)),
+    "test_public_overlay_colormap": ("grad_cam", "overlay_heatmap", (("colormap_ignored", "colormap ignoriert"),)),
+    "test_public_overlay_low_resolution_heatmap": ("grad_cam", "overlay_heatmap", (("heatmap_not_resized", "skaliert"),)),
+    "test_public_overlay_bad_alpha": ("grad_cam", "overlay_heatmap", (("no_validation", "ValueError"),)),
+    "test_public_saliency_format": ("grad_cam", "saliency_map", (("saliency_not_normalised", "min-max-normiert"),)),
+    "test_public_saliency_no_side_effects": ("grad_cam", "saliency_map", (("saliency_grads_left", ".grad"),)),
+    # Aufgabe 2
+    "test_public_counterfactual_format": ("counterfactual", "generate_counterfactual", (("returns_batch", "Batch"),)),
+    "test_public_counterfactual_reaches_target": ("counterfactual", "generate_counterfactual",
+                                                  (("wrong_sign", "Vorzeichen"),)),
+    "test_public_counterfactual_clipping": ("counterfactual", "generate_counterfactual", (("no_clipping", "clippen"),)),
+    "test_public_counterfactual_stops": ("counterfactual", "generate_counterfactual",
+                                         (("stop_checked_on_original_only", "alle 500 Updates"),
+                                          ("never_stops", "steps = 0"))),
+    "test_public_counterfactual_history": ("counterfactual", "generate_counterfactual",
+                                           (("no_distance_term", "Fehlt der Abstandsterm"),)),
+    "test_public_counterfactual_image_unchanged": ("counterfactual", "generate_counterfactual",
+                                                   (("mutates_image", "image wurde verändert"),)),
+    "test_public_counterfactual_preprocess": ("counterfactual", "generate_counterfactual",
+                                              (("preprocess_outside_tape", "außerhalb des GradientTape"),)),
+    "test_public_counterfactual_value_errors": ("counterfactual", "generate_counterfactual",
+                                                (("no_class_check", "ValueError"),)),
+    "test_public_counterfactual_unreachable": ("counterfactual", "generate_counterfactual",
+                                               (("predicted_is_target", "unerreichbar"),)),
+    "test_public_counterfactual_distance": ("counterfactual", "generate_counterfactual",
+                                            (("squared_distance", "nicht quadriert"),)),
+    # Aufgabe 3
+    "test_public_similarity_format": ("clip_tokens", "clip_similarity", (("similarity_shape_1_n", "[0]"),)),
+    "test_public_similarity_planted_values": ("clip_tokens", "clip_similarity", (("logits_not_divided", "logit_scale"),)),
+    "test_public_similarity_model_unchanged": ("clip_tokens", "clip_similarity",
+                                               (("similarity_freezes_model", "requires_grad"),)),
+    "test_public_tokens": ("clip_tokens", "token_importance", (("end_of_word_marker_kept", "</w>"),
+                                                               ("special_tokens_kept", "Start- und End-Token"))),
+    "test_public_scores_valid": ("clip_tokens", "token_importance", (("start_token_row", "Zeile 0"),)),
+    "test_public_scores_planted": ("clip_tokens", "token_importance", (("first_layer", "attentions[0]"),)),
+    "test_public_padding": ("clip_tokens", "token_importance", (("last_position_row", "*erste*"),)),
+    "test_public_unknown_method": ("clip_tokens", "token_importance", (("unknown_method_accepted", "ValueError"),)),
+    "test_public_token_importance_model_unchanged": ("clip_tokens", "token_importance",
+                                                     (("config_changed", "model.config"),)),
+    "test_public_gradient_depends_on_image": ("clip_tokens", "token_importance",
+                                              (("gradient_ignores_image", "nicht nur vom Text"),)),
+    "test_public_gradient_no_side_effects": ("clip_tokens", "token_importance",
+                                             (("gradient_backward_leaves_grads", ".grad"),)),
+    # Aufgabe 4
+    "test_public_pdp_1d_format": ("pdp", "partial_dependence_1d", (("returns_lists", "np.ndarrays"),)),
+    "test_public_pdp_grid_percentiles": ("pdp", "partial_dependence_1d",
+                                         (("grid_from_min_max", "Minimum bis zum Maximum"),
+                                          ("percentiles_ignored", "wird ignoriert"))),
+    "test_public_pdp_grid_unique_values": ("pdp", "partial_dependence_1d",
+                                           (("unique_rule_ignored", "Regel der eindeutigen Werte"),
+                                            ("unique_rule_at_equality", "nur bei *weniger*"))),
+    "test_public_pdp_1d_averages": ("pdp", "partial_dependence_1d", (("prediction_at_mean_row", "gemittelte Zeile"),)),
+    "test_public_pdp_array_input": ("pdp", "partial_dependence_1d", (("column_by_name_only", "np.ndarray"),)),
+    "test_public_pdp_input_unchanged": ("pdp", "partial_dependence_1d", (("x_mutated_in_loop", "X wurde verändert"),)),
+    "test_public_pdp_value_errors": ("pdp", "partial_dependence_1d", (("no_value_errors", "ValueError"),)),
+    "test_public_pdp_own_computation": ("pdp", "partial_dependence_1d",
+                                        (("delegates_to_sklearn_1d", "partial_dependence"),)),
+    "test_public_pdp_2d_averages": ("pdp", "partial_dependence_2d",
+                                    (("only_first_feature_replaced", "nur ein Merkmal"),)),
+    "test_public_pdp_2d_orientation": ("pdp", "partial_dependence_2d", (("transposed_2d", "transponiert"),
+                                                                        ("features_swapped_2d", "vertauscht"))),
+    "test_public_pdp_2d_value_error": ("pdp", "partial_dependence_2d", (("unknown_feature_key_error", "KeyError"),)),
+    "test_public_plot_shows_values": ("pdp", "plot_partial_dependence_2d", (("plot_not_transposed", "average.T"),
+                                                                            ("plot_axes_swapped", "x-Achse"))),
+    "test_public_plot_isolines": ("pdp", "plot_partial_dependence_2d", (("plot_isolines_unlabelled", "clabel"),)),
+    "test_public_plot_axes": ("pdp", "plot_partial_dependence_2d", (("plot_without_axis_labels", "Merkmalsnamen"),
+                                                                    ("plot_ignores_given_ax", "übergebenem `ax`"))),
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    check: str
+    task: str
+    function: str
+    mutant: Submission
+    phrase: str
+
+
+@functools.cache
+def _calls_within_module(module: str) -> dict[str, set[str]]:
+    """For each top-level function of the reference's ``module``: the top-level functions it runs (transitively)."""
+    tree = ast.parse((SOLUTIONS / "xai_lab" / f"{module}.py").read_text())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    direct = {name: {inner.id for inner in ast.walk(node) if isinstance(inner, ast.Name) and inner.id in functions}
+              for name, node in functions.items()}
+    closure = {}
+    for name in functions:
+        seen, todo = {name}, [name]
+        while todo:
+            for called in direct[todo.pop()] - seen:
+                seen.add(called)
+                todo.append(called)
+        closure[name] = seen
+    return closure
+
+
+CONTRACT_FUNCTIONS = {function for _, function, _ in CATCHES.values()}
+
+
+def affected(mutant: Submission) -> frozenset[str]:
+    """The contract functions whose calls run code the mutant edits (module-level edits reach all of its module)."""
+    closure = _calls_within_module(mutant.module)
+    edited = {edit.function for edit in mutant.edits}
+    return frozenset(function for function, runs in closure.items() if function in CONTRACT_FUNCTIONS
+                     and (None in edited or runs & edited))
+
+
+def _fits(round_: list[Expectation], wanted: Expectation) -> bool:
+    for other in round_:
+        if other.function == wanted.function or other.function in affected(wanted.mutant) \
+                or wanted.function in affected(other.mutant):
+            return False
+        if other.mutant.module == wanted.mutant.module and \
+                {e.function for e in other.mutant.edits} & {e.function for e in wanted.mutant.edits}:
+            return False
+    return True
+
+
+def rounds() -> list[list[Expectation]]:
+    """Every (check, mutant) pair, grouped (first fit, in the order of ``CATCHES``) so that within a round
+    no mutant reaches the code another pair's check runs, and no two mutants edit the same function."""
+    planned: list[list[Expectation]] = []
+    for check, (task, function, pairs) in CATCHES.items():
+        for name, phrase in pairs:
+            wanted = Expectation(check, task, function, MUTANTS[name], phrase)
+            for round_ in planned:
+                if _fits(round_, wanted):
+                    round_.append(wanted)
+                    break
+            else:
+                planned.append([wanted])
+    return planned
+
+
+ROUNDS = rounds()
+
+
+def build_round(expectations: list[Expectation], root: Path) -> Path:
+    """The reference with the edits of every mutant of the round applied."""
+    shutil.copytree(SOLUTIONS / "xai_lab", root / "xai_lab")
+    by_module: dict[str, list[Edit]] = {}
+    for expectation in expectations:
+        mutant = expectation.mutant
+        assert not mutant.at_import and not mutant.extra_files, mutant.name
+        by_module.setdefault(mutant.module, []).extend(mutant.edits)
+    for module, edits in by_module.items():
+        path = root / "xai_lab" / f"{module}.py"
+        source = path.read_text()
+        for edit in edits:
+            source = apply_edit(source, edit)
+        path.write_text(source)
+    return root
+
+
+def public_check_names() -> set[str]:
+    return {node.name for path in PUBLIC.rglob("test_*.py") for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+
+
+def test_every_public_check_has_a_mutant_to_catch():
+    assert set(CATCHES) == public_check_names()
+    assert sorted({task for task, _, _ in CATCHES.values()}) == sorted(TASKS)
+
+
+def test_rounds_cover_every_pair_once_and_keep_mutants_apart():
+    planned = [(e.check, e.mutant.name) for round_ in ROUNDS for e in round_]
+    assert sorted(planned) == sorted((check, name) for check, (_, _, pairs) in CATCHES.items() for name, _ in pairs)
+    for round_ in ROUNDS:
+        assert all(_fits([other for other in round_ if other is not e], e) for e in round_)
+
+
+@pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 1}")
+def test_each_public_check_catches_its_mutant(number, tmp_path):
+    expectations = ROUNDS[number]
+    tasks = sorted({e.task for e in expectations})
+    result = grade(build_round(expectations, tmp_path), tasks, suites=PUBLIC)
+    by_check = {r.check: r for r in result.results}
+    problems = []
+    for e in expectations:
+        outcome = by_check[e.check]
+        if outcome.passed or outcome.internal_error or e.phrase.lower() not in outcome.feedback.lower():
+            problems.append(f"{e.check} vs {e.mutant.name}: passed={outcome.passed} "
+                            f"internal={outcome.internal_error} feedback={outcome.feedback[:300]!r}")
+    assert problems == []
+
+
+def test_reference_passes_every_public_check():
+    result = grade(SOLUTIONS, list(TASKS), suites=PUBLIC)
+    assert {r.check for r in result.results} == set(CATCHES)
+    assert {r.check: r.feedback for r in result.results if not r.passed} == {}
+
+
+def test_stubs_pass_no_public_check():
+    result = grade(ASSIGNMENTS, list(TASKS), suites=PUBLIC)
+    assert {r.check for r in result.results} == set(CATCHES)
+    assert [r.check for r in result.results if r.passed] == []
+    for r in result.results:
+        assert "noch nicht implementiert" in r.feedback and not r.internal_error, (r.check, r.feedback)
+
+
+def test_stub_todo_regions_are_filled_and_point_to_the_sheet():
+    """Every TODO region of the stubs starts with a German pointer to an existing section of the sheet."""
+    sheet = (ASSIGNMENTS / "README.md").read_text()
+    regions = 0
+    for path in sorted((ASSIGNMENTS / "xai_lab").glob("*.py")):
+        lines = path.read_text().splitlines()
+        for index, line in enumerate(lines):
+            if line.strip().startswith("# ---") and line.strip().endswith("TODO ----") and "END TODO" not in line:
+                regions += 1
+                pointer = re.match(r"\s*# TODO \(Aufgabe (\d[a-c])[,;)]", lines[index + 1])
+                assert pointer, (path.name, index + 2, lines[index + 1])
+                assert f"### {pointer.group(1)}) " in sheet, pointer.group(1)
+                assert lines[index + 2].strip().startswith("# "), (path.name, index + 3)
+    assert regions == 9

@@ -1,0 +1,27 @@
+"""Calls of the public checks of Aufgabe 2 (plain data: what the worker runs).
+
+The model is the planted Keras classifier of ``fixtures/counterfactual/planted_model.py``
+(281 tabby cat on the photo, 235 German shepherd reachable, 207 golden retriever never);
+``image`` names an array of ``fixtures/counterfactual/images.npz``. With
+``preprocess="caffe_like"`` the call passes the fixture's caffe-style preprocess and the
+model variant that expects its output. No reference results are involved.
+"""
+
+
+def _cf(target_class, image="chelsea", preprocess=None, **kwargs):
+    return {"function": "generate_counterfactual", "image": image, "target_class": target_class,
+            "preprocess": preprocess, "kwargs": kwargs}
+
+
+CAT, DOG, UNREACHABLE = 281, 235, 207
+
+CASES = {
+    "cat_to_dog": _cf(DOG),
+    "cat_to_dog_caffe": _cf(DOG, preprocess="caffe_like"),
+    "cat_already_cat": _cf(CAT),
+    "cat_to_unreachable": _cf(UNREACHABLE, steps=80),
+    "bad_target_too_large": _cf(1000),
+    "bad_target_negative": _cf(-1),
+    "bad_image_batch": _cf(DOG, image="chelsea_batch"),
+    "bad_image_uint8_range": _cf(DOG, image="chelsea_uint8_range"),
+}

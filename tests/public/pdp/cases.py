@@ -1,0 +1,43 @@
+"""Calls of the public checks of Aufgabe 4 (plain data: what the worker runs).
+
+Every call averages over the 102 test rows of ``fixtures/pdp/boston.py`` (``data``:
+``frame`` = DataFrame with column names, ``array`` = float64 array with column indices
+RM = 5, RAD = 8, LSTAT = 11). Models: ``fixtures/pdp/make_models.py``. ``oracle`` asks
+the worker to recompute, after the call, the brute-force average with scikit-learn at
+the grid the submission returned (no stored reference results are involved).
+"""
+
+RM, RAD, LSTAT = 5, 8, 11
+
+
+def _pd1(model, feature, data="frame", oracle=False, **kwargs):
+    return {"function": "partial_dependence_1d", "model": model, "data": data, "feature": feature,
+            "oracle": oracle, "kwargs": kwargs}
+
+
+def _pd2(model, features, data="frame", oracle=False, **kwargs):
+    return {"function": "partial_dependence_2d", "model": model, "data": data, "features": list(features),
+            "oracle": oracle, "kwargs": kwargs}
+
+
+def _plot(model, features, pass_ax=True, **kwargs):
+    return {"function": "plot_partial_dependence_2d", "model": model, "data": "frame", "features": list(features),
+            "pass_ax": pass_ax, "kwargs": kwargs}
+
+
+CASES = {
+    # The default grid (50 points): its rule and format; the averages are checked on smaller grids.
+    "pdp_1d_lstat_forest": _pd1("forest", "LSTAT"),
+    "pdp_1d_lstat_array": _pd1("forest", LSTAT, data="array"),
+    "pdp_1d_rm_boosting": _pd1("boosting", "RM", oracle=True, grid_resolution=30, percentiles=[0.1, 0.9]),
+    "pdp_1d_rad_unique": _pd1("forest", "RAD", oracle=True, grid_resolution=20),
+    "pdp_1d_rad_boundary": _pd1("forest", "RAD", grid_resolution=9),
+    "pdp_1d_unknown_feature": _pd1("linear", "B"),
+    "pdp_1d_percentiles_reversed": _pd1("linear", "LSTAT", percentiles=[0.95, 0.05]),
+    "pdp_1d_resolution_1": _pd1("linear", "LSTAT", grid_resolution=1),
+    "pdp_2d_rm_lstat_forest": _pd2("forest", ("RM", "LSTAT"), oracle=True, grid_resolution=12),
+    "pdp_2d_rad_lstat_forest": _pd2("forest", ("RAD", "LSTAT"), oracle=True, grid_resolution=12),
+    "pdp_2d_unknown_feature": _pd2("linear", ("RM", "B")),
+    "plot_rm_lstat": _plot("boosting", ("RM", "LSTAT"), grid_resolution=15),
+    "plot_rm_lstat_new_axes": _plot("boosting", ("RM", "LSTAT"), pass_ax=False, grid_resolution=15),
+}
