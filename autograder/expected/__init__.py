@@ -9,6 +9,7 @@ mutants' code stays in ``tests/project/``; only their outputs reach the hidden s
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import sys
 import tempfile
@@ -28,11 +29,23 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def code_sha256(source: str) -> str:
+    """sha256 of a module's code without its docstrings and comments (its syntax tree): a
+    stored output is stale when the code that computed it changes, not when prose does."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
 def mistake_source_sha256(mutant) -> str:
-    """sha256 of a mutant's edited module: the stored outputs are stale when it changes."""
+    """Code hash of a mutant's edited module: the stored outputs are stale when it changes."""
     from tests.project.editing import edited_source
 
-    return hashlib.sha256(edited_source(mutant).encode()).hexdigest()
+    return code_sha256(edited_source(mutant))
 
 
 def compute_mistakes(task: str, reference_outputs: dict) -> dict[str, dict]:

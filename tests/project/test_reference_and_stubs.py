@@ -5,16 +5,17 @@ Driven by the table of tasks; the reference and the stubs are graded once, all t
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import numpy as np
 import pytest
 
 from autograder.engine import expected
+from autograder.expected import mistake_source_sha256
 from autograder.engine.grading import FIXTURES, SUITES, grade
-from tests.project.editing import ASSIGNMENTS, SOLUTIONS, build, edited_source
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, build
 from tests.project.fake_submissions import CONTRACT_FUNCTIONS, implemented_alone, one_function_each
+from autograder import tasks as registry
 from autograder.tasks import family_of
 from tests.project.tasks import TASKS
 
@@ -53,6 +54,14 @@ def test_points_per_function_follow_the_contract(reference):
     wanted_bonus = {(task.name, function): points for task in TASKS.values() for function, points in task.bonus.items()}
     assert _per_function(reference, bonus=False) == wanted
     assert _per_function(reference, bonus=True) == wanted_bonus
+
+
+def test_the_engine_registry_lists_the_same_points():
+    """The table here states the contract's points on its own; the engine's registry must agree."""
+    for task in TASKS.values():
+        entry = registry.task(task.name)
+        assert {f.name: f.points for f in entry.functions if f.points} == task.points, task.name
+        assert {f.name: f.bonus_points for f in entry.functions if f.bonus_points} == task.bonus, task.name
 
 
 def test_every_check_is_listed_once_with_its_task(reference):
@@ -128,7 +137,8 @@ def test_stored_reference_results_match_the_reference(task):
 @pytest.mark.parametrize("task", ALL)
 def test_stored_mistakes_are_those_of_the_current_mutants(task):
     """Every listed mistake has outputs stored from its current code and the current fixtures
-    (recomputing them all takes a worker per mutant: ``python -m autograder expected``)."""
+    (recomputing them all takes a worker per mutant: ``python -m autograder expected``);
+    the code is compared without docstrings and comments."""
     values = expected.ExpectedValues(SUITES / task)
     stored = values.meta.get("mistakes", {})
     fixtures = expected.fixtures_sha256(values.meta["fixtures"])
@@ -137,6 +147,6 @@ def test_stored_mistakes_are_those_of_the_current_mutants(task):
     for name, mutant in mutants.items():
         assert stored[name]["function"] == mutant.function, name
         assert stored[name]["fixtures_sha256"] == fixtures, name
-        assert stored[name]["source_sha256"] == hashlib.sha256(edited_source(mutant).encode()).hexdigest(), name
+        assert stored[name]["source_sha256"] == mistake_source_sha256(mutant), name
     for mutant in TASKS[task].mutants:
         assert mutant.mistake in mutants, mutant.name  # a mutant named like another points to a stored one
