@@ -25,11 +25,13 @@ def points(grade_result, function: str | None = None, bonus: bool | None = None)
 def test_a_hollow_submission_earns_at_most_5_of_100(tmp_path):
     result = grade(build(HOLLOW, tmp_path), ALL)
     earned = {r.check: r.score for r in result.results if r.passed}
+    print(f"hollow: {points(result):g} of {result.max_score:g}, earned in {earned}")
     assert points(result) <= 5, earned
 
 
 def test_raising_everywhere_earns_nothing(tmp_path):
     result = grade(build(RAISES_EVERYWHERE, tmp_path), ALL)
+    print(f"raising everywhere: {points(result):g} of {result.max_score:g}")
     assert points(result) == 0, {r.check for r in result.results if r.passed}
 
 
@@ -40,6 +42,8 @@ def cheap_fakes(tmp_path_factory):
 
 
 def test_a_colour_mask_earns_at_most_5_of_grad_cams_30(cheap_fakes):
+    print(f"colour mask: {points(cheap_fakes, 'grad_cam'):g} of grad_cam's 30; position-based token scores: "
+          f"{points(cheap_fakes, 'token_importance'):g}; fixed blend: {points(cheap_fakes, 'generate_counterfactual'):g}")
     assert points(cheap_fakes, "grad_cam") <= 5
 
 
@@ -52,11 +56,14 @@ def test_a_fixed_blend_toward_the_target_colour_earns_nothing(cheap_fakes):
 
 
 def test_a_grad_cam_of_the_blurred_input_earns_at_most_5_of_30(tmp_path):
-    assert points(grade(build(BLURRED_INPUT, tmp_path), ["grad_cam"]), "grad_cam") <= 5
+    earned = points(grade(build(BLURRED_INPUT, tmp_path), ["grad_cam"]), "grad_cam")
+    print(f"blurred input: {earned:g} of grad_cam's 30")
+    assert earned <= 5
 
 
 def test_a_hard_coded_class_earns_nothing_in_the_class_checks(tmp_path):
     result = grade(build(HARD_CODED_CLASS, tmp_path), ["grad_cam"])
     class_checks = {r.check: r.score for r in result.results
                     if r.check in ("test_grad_cam_planted_regions", "test_grad_cam_default_class")}
+    print(f"hard-coded class 235: {class_checks}")
     assert class_checks == {"test_grad_cam_planted_regions": 0, "test_grad_cam_default_class": 0}
