@@ -241,7 +241,7 @@ def expect_reference(call, expected, case: str) -> np.ndarray:
 
 # -- checks --------------------------------------------------------------------------------
 
-@check(3, function=FUNCTION, title="Ausgabeformat: np.ndarray, float32, Form (H, W), Werte in [0, 1]")
+@check(3, function="grad_cam", title="Ausgabeformat: np.ndarray, float32, Form (H, W), Werte in [0, 1]")
 def test_grad_cam_output_format(call, expected):
     real_result(call, expected)
     case = "cam_default"
@@ -259,7 +259,7 @@ def test_grad_cam_output_format(call, expected):
         fail(f"Die Werte liegen in [{low:.3g}, {high:.3g}], erwartet sind Werte in [0, 1] (min-max-normiert).")
 
 
-@check(4, function=FUNCTION, title="Eingebaute Wahrheit: jede Klasse leuchtet dort, wo das Modell sie erkennt")
+@check(4, function="grad_cam", title="Eingebaute Wahrheit: jede Klasse leuchtet dort, wo das Modell sie erkennt")
 def test_grad_cam_planted_regions(call, expected):
     for case, own, other, where in (
             ("cam_class_235", RED, BLUE, "im roten Quadrat (Zeilen 4–21, Spalten 4–25)"),
@@ -277,13 +277,13 @@ def test_grad_cam_planted_regions(call, expected):
                  f"{cam[own].mean():.2f}, in der Vergleichsregion {cam[other].mean():.2f}).")
 
 
-@check(4, function=FUNCTION, title="Stimmt mit der Referenz überein (layer4)")
+@check(4, function="grad_cam", title="Stimmt mit der Referenz überein (layer4)")
 def test_grad_cam_matches_reference(call, expected):
     for case in ("cam_default", "cam_class_208", "cam_zebra_class_340", "cam_zebra_class_235"):
         expect_reference(call, expected, case)
 
 
-@check(3, function=FUNCTION, title="ReLU auf der Karte: negative Beiträge werden 0")
+@check(3, function="grad_cam", title="ReLU auf der Karte: negative Beiträge werden 0")
 def test_grad_cam_relu(call, expected):
     for case in ("cam_class_281", "cam_default", "cam_zebra_class_340"):
         cam, reference = usable_map(call, expected, case), expected[case]
@@ -295,26 +295,26 @@ def test_grad_cam_relu(call, expected):
         expect_reference(call, expected, case)
 
 
-@check(3, function=FUNCTION, title="Erklärt wird das Logit, nicht die Softmax-Wahrscheinlichkeit")
+@check(3, function="grad_cam", title="Erklärt wird das Logit, nicht die Softmax-Wahrscheinlichkeit")
 def test_grad_cam_uses_logit(call, expected):
     # Cases where a second class keeps a large softmax share: only there the score's kind shows.
     for case in ("cam_layer3", "cam_layer3_class_208", "cam_zebra_layer3"):
         expect_reference(call, expected, case)
 
 
-@check(2, function=FUNCTION, title="class_idx=None erklärt die Klasse mit dem größten Logit")
+@check(2, function="grad_cam", title="class_idx=None erklärt die Klasse mit dem größten Logit")
 def test_grad_cam_default_class(call, expected):
     for case in ("cam_default", "cam_zebra_default", "cam_labrador_default"):
         expect_reference(call, expected, case)
 
 
-@check(3, function=FUNCTION, title="target_layer wird verwendet (layer2, layer3)")
+@check(3, function="grad_cam", title="target_layer wird verwendet (layer2, layer3)")
 def test_grad_cam_target_layer(call, expected):
     for case in ("cam_layer2", "cam_layer3", "cam_zebra_layer2"):
         expect_reference(call, expected, case)
 
 
-@check(2, function=FUNCTION, title="Bilineare Interpolation auf die Eingabegröße")
+@check(2, function="grad_cam", title="Bilineare Interpolation auf die Eingabegröße")
 def test_grad_cam_bilinear_upsampling(call, expected):
     for case in ("cam_default", "cam_zebra_class_340"):
         cam = usable_map(call, expected, case)
@@ -327,7 +327,7 @@ def test_grad_cam_bilinear_upsampling(call, expected):
         expect_reference(call, expected, case)
 
 
-@check(2, function=FUNCTION, title="Unbekannte Schicht: ValueError mit den verfügbaren Namen")
+@check(2, function="grad_cam", title="Unbekannte Schicht: ValueError mit den verfügbaren Namen")
 def test_grad_cam_unknown_layer(call, expected):
     real_result(call, expected)
     case = "cam_unknown_layer"
@@ -340,7 +340,7 @@ def test_grad_cam_unknown_layer(call, expected):
            "Die Fehlermeldung soll die verfügbaren Schichtnamen auflisten (z. B. layer1, ..., layer4).")
 
 
-@check(1, function=FUNCTION, title="Konstante Karte wird zu Nullen (kein NaN)")
+@check(1, function="grad_cam", title="Konstante Karte wird zu Nullen (kein NaN)")
 def test_grad_cam_constant_map(call, expected):
     real_result(call, expected)
     case = "cam_constant"
@@ -354,7 +354,7 @@ def test_grad_cam_constant_map(call, expected):
                                f"{np.abs(array).max():.3g}.")
 
 
-@check(2, function=FUNCTION, title="Keine Hooks und keine Gradienten (.grad) bleiben zurück")
+@check(2, function="grad_cam", title="Keine Hooks und keine Gradienten (.grad) bleiben zurück")
 def test_grad_cam_no_hooks_or_gradients(call, expected):
     real_result(call, expected)
     for case in ("cam_default", "cam_layer2"):
@@ -369,7 +369,7 @@ def test_grad_cam_no_hooks_or_gradients(call, expected):
                                                 "ein .grad (z. B. durch score.backward()).")
 
 
-@check(1, function=FUNCTION, title="Modell (eval-Modus, Gewichte) und input_tensor bleiben unverändert")
+@check(1, function="grad_cam", title="Modell (eval-Modus, Gewichte) und input_tensor bleiben unverändert")
 def test_grad_cam_model_and_input_unchanged(call, expected):
     real_result(call, expected)
     reply = call("cam_default")

@@ -550,6 +550,7 @@ def test_pdp_2d_averages(call, expected):
 
 @check(1, function=TWO_D, title="2-D: Zeilen von average = erstes Merkmal, Spalten = zweites")
 def test_pdp_2d_orientation(call, expected):
+    real_result(call, expected, TWO_D)  # zeros have no orientation
     message = ("`average` ist transponiert: der Eintrag in Zeile i, Spalte j gehört zum ersten Merkmal beim "
                "Gitterwert grid_1 an Stelle i und zum zweiten bei grid_2 an Stelle j; die Form ist "
                "(len(grid_1), len(grid_2)).")
