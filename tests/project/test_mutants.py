@@ -16,6 +16,7 @@ from autograder.engine import expected
 from autograder.engine.grading import SUITES
 from autograder.model import Reply
 from autograder.suite import Mistakes
+from autograder.tasks import family_of
 from tests.project.editing import Submission, build
 from tests.project.graded import grade_naming_mistakes
 from tests.project.tasks import TASKS
@@ -31,6 +32,8 @@ def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, gro
     combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
     graded = grade_naming_mistakes(build(combined, tmp_path), [task.name])
     checks, failed = graded.by_check(), graded.failed()
+    # Only the task's own worker starts (TensorFlow never shares a process with torch).
+    assert set(graded.grade.import_seconds) == {family_of(task.name).name}
     mistake_of = {function: mutant.mistake for mutant in group for function in task.functions_of(mutant)}
     for mutant in group:
         for target in mutant.targets:

@@ -205,10 +205,17 @@ def recognise(call, expected, case: str, function: str) -> None:
 
 # -- calling the submission ------------------------------------------------------------
 
+def delegated(reply) -> bool:
+    """Whether the call reached scikit-learn's partial dependence: refused by the worker's view
+    (isolation ``namespaces``: it raises ``ForbiddenShortcut``) or counted by its spies (``processes``)."""
+    refused = reply.status == "raised" and reply.error.get("type") == "ForbiddenShortcut"
+    return refused or bool(reply.observations.get("delegated"))
+
+
 def own_reply(call, case: str, function: str):
     """The reply of ``case``, failing when it delegated to scikit-learn."""
     reply = call(case)
-    if reply.observations.get("delegated"):
+    if delegated(reply):
         if function in DELEGATING:
             (PLOT_MISTAKES if function == PLOT else ONE_D_MISTAKES).fail(DELEGATING[function], CASE_TEXT[case])
         fail(DELEGATION)
@@ -340,7 +347,7 @@ def _varies(stored) -> bool:
 
 
 def _near_truth(reply, expected, case: str) -> bool:
-    arrays = _arrays(reply.value) if reply.ok and not reply.observations.get("delegated") else None
+    arrays = _arrays(reply.value) if reply.ok and not delegated(reply) else None
     if arrays is None or len(arrays) not in (2, 3) or any(a.ndim != 1 for a in arrays[:-1]):
         return False
     *grids, average = arrays
@@ -617,7 +624,7 @@ def plotted_values(reply, expected):
 def real_plot(call, expected) -> None:
     def shows_values(reply) -> bool:
         value = reply.value
-        if not isinstance(value, dict) or not value.get("is_axes") or reply.observations.get("delegated"):
+        if not isinstance(value, dict) or not value.get("is_axes") or delegated(reply):
             return False
         _, _, average = plotted_values(reply, expected)
         low, high, span = float(average.min()), float(average.max()), float(np.ptp(average))
