@@ -4,9 +4,19 @@ A check is a pytest test in ``tests/hidden/<task>/``. It asks the worker for the
 submission's result on a named case (fixture ``call``), compares it in the trusted
 process with the reference's result (fixture ``expected``) or a planted ground
 truth, and fails with German feedback through :func:`fail` / :func:`expect`.
+
+A check pays for one contract function and calls only that function's cases. When a
+result matches one of the listed mistakes (their outputs are stored with the
+reference's, see :mod:`autograder.engine.expected`), the failure names it
+(:class:`Mistakes`, ``mistake=`` on :func:`fail`); otherwise the feedback says what
+differs, where and by how much, without guessing a cause. Format, side-effect and
+argument-error checks pay only alongside a real result (:mod:`autograder.realness`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NoReturn
 
 import pytest
 
@@ -19,16 +29,113 @@ def check(points: float, *, function: str, title: str, bonus: bool = False):
 
 
 class CheckFailed(AssertionError):
-    """A check failed; the message is the German feedback the student sees."""
+    """A check failed; the message is the German feedback the student sees.
+
+    ``mistake`` is the short machine name of a listed mistake the result was
+    recognised as (``"no_relu"``), or ``None``.
+    """
+
+    def __init__(self, message: str, mistake: str | None = None) -> None:
+        super().__init__(message)
+        self.mistake = mistake
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
-def fail(message: str):
-    raise CheckFailed(message)
+def fail(message: str, *, mistake: str | None = None) -> NoReturn:
+    raise CheckFailed(message, mistake)
 
 
-def expect(condition, message: str) -> None:
+def expect(condition, message: str, *, mistake: str | None = None) -> None:
     if not condition:
-        fail(message)
+        fail(message, mistake=mistake)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A listed mistake as the student reads about it: ``label`` names it ("Grad-CAM ohne
+    ReLU"), ``hint`` says how the contract wants it instead."""
+
+    label: str
+    hint: str
+
+
+class Mistakes:
+    """The listed mistakes of one function, and how a result is recognised as one of them.
+
+    ``subject`` starts the German sentence that names a mistake ("Die Karte" gives
+    "Die Karte entspricht Grad-CAM ohne ReLU: ..."). ``same(reply, stored)`` says whether
+    a reply is the stored output of a mistake (``{"status": "ok", "value": ...}`` or
+    ``{"status": "raised", "error_type": ...}``) within the check's tolerance.
+    """
+
+    def __init__(self, table: dict[str, Mistake], subject: str,
+                 same: Callable[[Reply, dict], bool] | None = None) -> None:
+        self.table, self.subject, self.same = table, subject, same
+
+    def label(self, name: str) -> str:
+        return self.table[name].label
+
+    def fail(self, name: str, detail: str = "") -> NoReturn:
+        """Fail naming mistake ``name``; ``detail`` says where it showed."""
+        mistake = self.table[name]
+        where = f" ({detail})" if detail else ""
+        fail(f"{self.subject} stimmt mit dem bekannten Fehler „{mistake.label}“ überein{where}. {mistake.hint}",
+             mistake=name)
+
+    def observed(self, name: str, message: str) -> NoReturn:
+        """Fail naming mistake ``name`` for something observed around the call (hooks, mutated inputs);
+        ``message`` says what was observed, the mistake's hint follows."""
+        mistake = self.table[name]
+        fail(f"Fehler „{mistake.label}“: {message} {mistake.hint}", mistake=name)
+
+    def recognise(self, expected, case: str, reply: Reply, reply_of: Callable[[str], Reply]) -> str | None:
+        """The listed mistake whose stored output ``reply`` is on ``case``, or ``None``.
+
+        Several mistakes can give the same output on one case. A candidate counts only if
+        the submission gives that mistake's result on every case of the same function where
+        any candidate changes the result: its stored output there, or the reference's
+        where it changes nothing (``reply_of(case)`` fetches those replies, cached; a check
+        never calls another function). An ambiguous match names nothing.
+        """
+        if self.same is None:
+            return None
+        stored = expected.mistakes_on(case)
+        candidates = [name for name in self.table if name in stored and _safe_same(self.same, reply, stored[name])]
+        function = expected.case_function(case)
+        telling = sorted({other for name in candidates for other in expected.mistakes.get(name, {})
+                          if other != case and expected.case_function(other) == function})
+        consistent = []
+        for name in candidates:
+            outputs = expected.mistakes.get(name, {})
+            if all(_safe_same(self.same, reply_of(other), outputs.get(other) or expected.reference_output(other))
+                   for other in telling):
+                consistent.append(name)
+        return consistent[0] if len(consistent) == 1 else None
+
+    def fail_if_recognised(self, expected, case: str, reply: Reply, reply_of: Callable[[str], Reply],
+                           detail: str = "") -> None:
+        name = self.recognise(expected, case, reply, reply_of)
+        if name is not None:
+            self.fail(name, detail)
+
+    def recogniser(self, expected, call, case_text: dict[str, str]) -> Callable[[str, Reply], None]:
+        """``recognise`` for :func:`autograder.realness.require_real`: fail naming the mistake a reply shows."""
+        return lambda case, reply: self.fail_if_recognised(expected, case, reply, call, case_text.get(case, case))
+
+
+def _safe_same(same, reply: Reply, stored: dict) -> bool:
+    """``same``, where a result the comparison cannot handle simply does not match."""
+    try:
+        return bool(same(reply, stored))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return False
+
+
+def same_error(reply: Reply, stored: dict) -> bool:
+    """Whether ``reply`` raised what the stored output of a mistake raised."""
+    return stored["status"] == "raised" and reply.status == "raised" and reply.error.get("type") == stored["error_type"]
 
 
 def _shorten(text: str, limit: int = 600) -> str:

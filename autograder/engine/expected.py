@@ -1,12 +1,19 @@
 """Reference results per case, computed once from ``solutions/`` and stored beside each suite.
 
 Checks compare against these files, so grading never runs the reference and the
-student's CI never needs it. ``python -m autograder expected`` rewrites them; a
-project test recomputes them and fails when they are stale.
+student's CI never needs it. Beside the reference's results the files hold the
+outputs of the listed mistakes: the reference with one contract mistake built in
+(the mutants of ``tests/project/``), on every case where that mistake changes the
+result. Checks use them to name a mistake a submission's result matches. The code
+of a mistake never lands here, only its outputs.
+
+``python -m autograder expected`` rewrites the files; project tests fail when they are
+stale.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,6 +24,10 @@ from autograder.loading import load_module
 
 VALUES_FILE = "expected.npz"
 META_FILE = "expected.json"
+# npz entries of a mistake's output: "<mistake>::<case>" followed by the value's own suffixes.
+MISTAKE_SEPARATOR = "::"
+# Two outputs count as the same result when every number agrees this closely (float32 rounding).
+SAME_OUTPUT_ATOL = 1e-6
 
 
 def load_cases(suite_dir: Path) -> dict[str, dict]:
@@ -55,8 +66,18 @@ def _shape_of(value):
     return "array"
 
 
+def fixtures_sha256(hashes: dict[str, str]) -> str:
+    """One digest of a task's fixture hashes: a mistake's outputs are stale when it changes."""
+    return hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
+
+
+def mistake_key(mistake: str, case: str) -> str:
+    return f"{mistake}{MISTAKE_SEPARATOR}{case}"
+
+
 class ExpectedValues:
-    """The stored reference results of one task's cases: arrays, or lists/dicts of arrays."""
+    """The stored reference results of one task's cases (arrays, or lists/dicts of arrays),
+    and the outputs of the listed mistakes where they differ from the reference."""
 
     def __init__(self, suite_dir: Path) -> None:
         self.task = suite_dir.name
@@ -65,6 +86,17 @@ class ExpectedValues:
             entries = {name: data[name] for name in data.files}
         self.values = {case: _unflatten(entries, case, info["shape"])
                        for case, info in self.meta["cases"].items() if info["status"] == "ok"}
+        # mistake -> case -> {"status": "ok", "value": ...} or {"status": "raised", "error_type": ...}
+        self.mistakes: dict[str, dict[str, dict]] = {}
+        for mistake, info in self.meta.get("mistakes", {}).items():
+            outputs = {}
+            for case, stored in info["cases"].items():
+                if stored["status"] == "ok":
+                    outputs[case] = {"status": "ok",
+                                     "value": _unflatten(entries, mistake_key(mistake, case), stored["shape"])}
+                else:
+                    outputs[case] = {"status": stored["status"], "error_type": stored.get("error_type")}
+            self.mistakes[mistake] = outputs
 
     def stale_fixtures(self, fixture_hashes: dict[str, str]) -> list[str]:
         recorded, current = self.meta["fixtures"], task_fixture_hashes(fixture_hashes, self.task)
@@ -76,27 +108,129 @@ class ExpectedValues:
     def error_type(self, case: str) -> str | None:
         return self.meta["cases"][case].get("error_type")
 
+    def reference_output(self, case: str) -> dict:
+        """The reference's result for ``case`` in the form of a stored mistake output."""
+        info = self.meta["cases"][case]
+        if info["status"] == "ok":
+            return {"status": "ok", "value": self.values[case]}
+        return {"status": info["status"], "error_type": info.get("error_type")}
 
-def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
-    """Run every case of the suite on the reference; return (npz entries, metadata)."""
-    task = suite_dir.name
-    cases = load_cases(suite_dir)
-    arrays, meta_cases = {}, {}
-    with SubmissionRunner(reference, fixtures) as runner:
+    def mistakes_on(self, case: str) -> dict[str, dict]:
+        """The stored outputs of every mistake that changes ``case``, by mistake name."""
+        return {mistake: outputs[case] for mistake, outputs in self.mistakes.items() if case in outputs}
+
+    def case_function(self, case: str) -> str | None:
+        """The contract function ``case`` calls."""
+        return self.meta["cases"].get(case, {}).get("function")
+
+    def mistake_function(self, mistake: str) -> str | None:
+        return self.meta.get("mistakes", {}).get(mistake, {}).get("function")
+
+
+def run_cases(submission: Path, fixtures: Path, cases: dict[str, dict], task: str) -> tuple[dict, dict]:
+    """Every case on ``submission``: (outputs by case, the task's fixture hashes).
+
+    An output is ``{"status": "ok", "value": ...}``, ``{"status": "raised", "error_type": ...}``
+    or, for any other reply, ``{"status": <status>}``.
+    """
+    outputs = {}
+    with SubmissionRunner(submission, fixtures) as runner:
         for name, case in cases.items():
             reply = runner.call({"module": task, **case})
             if reply.ok:
-                arrays.update(_flatten(name, reply.value))
-                meta_cases[name] = {"status": "ok", "shape": _shape_of(reply.value)}
+                outputs[name] = {"status": "ok", "value": reply.value}
             elif reply.status == "raised":
-                meta_cases[name] = {"status": "raised", "error_type": reply.error.get("type")}
+                outputs[name] = {"status": "raised", "error_type": reply.error.get("type")}
             else:
-                raise RuntimeError(f"the reference failed on case {name!r}: {reply.status} {reply.error}")
-        meta = {"fixtures": task_fixture_hashes(runner.fixture_hashes, task), "cases": meta_cases}
-    return arrays, meta
+                outputs[name] = {"status": reply.status}
+        hashes = task_fixture_hashes(runner.fixture_hashes, task)
+    return outputs, hashes
 
 
-def write(suite_dir: Path, reference: Path, fixtures: Path) -> None:
-    arrays, meta = compute(suite_dir, reference, fixtures)
-    np.savez(suite_dir / VALUES_FILE, **arrays)
+def _store(prefix: str, output: dict, arrays: dict) -> dict:
+    """Add the npz entries of one output to ``arrays``; return its metadata."""
+    if output["status"] == "ok":
+        entries = _flatten(prefix, output["value"])
+        unstorable = [key for key, array in entries.items() if array.dtype.hasobject]
+        if unstorable:
+            raise ValueError(f"cannot store {unstorable}: not plain numbers or strings")
+        arrays.update(entries)
+        return {"status": "ok", "shape": _shape_of(output["value"])}
+    return {key: value for key, value in output.items() if key in ("status", "error_type")}
+
+
+def reference_entries(outputs: dict, hashes: dict, cases: dict[str, dict]) -> tuple[dict, dict]:
+    """npz entries and metadata of the reference's outputs (as :func:`run_cases` returns them)."""
+    arrays, meta_cases = {}, {}
+    for name, output in outputs.items():
+        if output["status"] not in ("ok", "raised"):
+            raise RuntimeError(f"the reference failed on case {name!r}: {output['status']}")
+        meta_cases[name] = {**_store(name, output, arrays), "function": cases[name]["function"]}
+    return arrays, {"fixtures": hashes, "cases": meta_cases}
+
+
+def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
+    """Run every case of the suite on the reference; return (npz entries, metadata)."""
+    cases = load_cases(suite_dir)
+    return reference_entries(*run_cases(reference, fixtures, cases, suite_dir.name), cases)
+
+
+def same_output(first: dict, second: dict) -> bool:
+    """Whether two outputs are the same result (status, error type, every array within float32 rounding)."""
+    if first["status"] != second["status"]:
+        return False
+    if first["status"] != "ok":
+        return first.get("error_type") == second.get("error_type")
+    if _shape_of(first["value"]) != _shape_of(second["value"]):
+        return False
+    a, b = _flatten("v", first["value"]), _flatten("v", second["value"])
+    for key in a:
+        x, y = a[key], b[key]
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        if x.dtype.kind in "fc":
+            if not np.allclose(x, y, rtol=0, atol=SAME_OUTPUT_ATOL, equal_nan=True):
+                return False
+        elif not np.array_equal(x, y):
+            return False
+    return True
+
+
+def compute_mistake(suite_dir: Path, submission: Path, fixtures: Path, reference: dict) -> tuple[dict, dict]:
+    """The outputs of a mistake (``submission``) on every case where it differs from the
+    reference outputs ``reference`` (as :func:`run_cases` returns them): (outputs, fixture hashes)."""
+    outputs, hashes = run_cases(submission, fixtures, load_cases(suite_dir), suite_dir.name)
+    return {case: output for case, output in outputs.items() if not same_output(output, reference[case])}, hashes
+
+
+def write(suite_dir: Path, reference: tuple[dict, dict], mistakes: dict[str, dict] | None = None) -> None:
+    """Store the reference's results and, if given, the mistakes' outputs.
+
+    ``reference``: the reference's (outputs, fixture hashes) from :func:`run_cases`.
+    ``mistakes``: name -> ``{"function", "source_sha256", "fixtures_sha256", "outputs": {case: output}}``;
+    without it, the mistakes already stored are kept as they are.
+    """
+    arrays, meta = reference_entries(*reference, load_cases(suite_dir))
+    if mistakes is None:
+        mistakes = stored_mistakes(suite_dir)
+    meta["mistakes"] = {}
+    for name, mistake in sorted(mistakes.items()):
+        meta["mistakes"][name] = {
+            "function": mistake["function"],
+            "source_sha256": mistake["source_sha256"],
+            "fixtures_sha256": mistake["fixtures_sha256"],
+            "cases": {case: _store(mistake_key(name, case), output, arrays)
+                      for case, output in sorted(mistake["outputs"].items())},
+        }
+    np.savez_compressed(suite_dir / VALUES_FILE, **arrays)
     (suite_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def stored_mistakes(suite_dir: Path) -> dict[str, dict]:
+    """The mistakes stored now, in the form :func:`write` takes."""
+    if not (suite_dir / META_FILE).exists():
+        return {}
+    values = ExpectedValues(suite_dir)
+    return {name: {"function": info["function"], "source_sha256": info["source_sha256"],
+                   "fixtures_sha256": info.get("fixtures_sha256", ""), "outputs": values.mistakes[name]}
+            for name, info in values.meta.get("mistakes", {}).items()}

@@ -1,9 +1,19 @@
-"""``python -m autograder expected``: recompute the stored reference results of the hidden suites."""
+"""``python -m autograder expected``: recompute the stored reference results of the hidden suites.
+
+Beside the reference's results, it stores the outputs of every listed mistake: each
+mutant of ``tests/project/`` (the reference with one contract mistake built in) runs on
+the task's cases, and its outputs are kept where they differ from the reference's. The
+mutants' code stays in ``tests/project/``; only their outputs reach the hidden suites.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from autograder.engine import expected
@@ -14,7 +24,50 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("expected", help="recompute tests/hidden/<task>/expected.* from the reference")
     parser.add_argument("--tasks", help="comma-separated tasks (default: all)")
     parser.add_argument("--reference", type=Path, default=REPO / "solutions", help="reference submission")
+    parser.add_argument("--reference-only", action="store_true",
+                        help="keep the stored mistakes' outputs, recompute only the reference's (fast)")
     parser.set_defaults(run=run)
+
+
+def code_sha256(source: str) -> str:
+    """sha256 of a module's code without its docstrings and comments (its syntax tree): a
+    stored output is stale when the code that computed it changes, not when prose does."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
+def mistake_source_sha256(mutant) -> str:
+    """Code hash of a mutant's edited module: the stored outputs are stale when it changes."""
+    from tests.project.editing import edited_source
+
+    return code_sha256(edited_source(mutant))
+
+
+def compute_mistakes(task: str, reference_outputs: dict) -> dict[str, dict]:
+    """The outputs of every mutant of ``task`` where they differ from the reference's."""
+    # Instructor-only: the mutants live with the project's tests, never in a release.
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.project.editing import build
+    from tests.project.tasks import TASKS
+
+    mistakes = {}
+    # A mutant that is the same listed mistake as another (``same_as``) has no outputs of its own.
+    for mutant in (m for m in TASKS[task].mutants if m.mistake == m.name):
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix=f"xai-lab-mistake-{mutant.name}-") as root:
+            outputs, hashes = expected.compute_mistake(SUITES / task, build(mutant, Path(root)), FIXTURES,
+                                                       reference_outputs)
+        mistakes[mutant.name] = {"function": mutant.function, "source_sha256": mistake_source_sha256(mutant),
+                                 "fixtures_sha256": expected.fixtures_sha256(hashes), "outputs": outputs}
+        print(f"  {task}: {mutant.name} changes {len(outputs)} case(s) ({time.perf_counter() - started:.1f} s)",
+              file=sys.stderr)
+    return mistakes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: unknown task(s) {', '.join(unknown)}; available: {', '.join(known)}", file=sys.stderr)
         return 2
     for task in tasks:
-        expected.write(SUITES / task, args.reference, FIXTURES)
-        print(f"wrote {SUITES / task / expected.VALUES_FILE}")
+        suite = SUITES / task
+        reference = expected.run_cases(args.reference, FIXTURES, expected.load_cases(suite), task)
+        mistakes = None if args.reference_only else compute_mistakes(task, reference[0])
+        expected.write(suite, reference, mistakes)
+        print(f"wrote {suite / expected.VALUES_FILE}")
     return 0

@@ -4,7 +4,7 @@
 their German feedback must contain, so the student learns which mistake it is.
 """
 
-from tests.project.editing import Edit, Submission
+from tests.project.editing import Edit, Submission, for_function
 
 M = "clip_tokens"
 SIMILARITY = "similarities = _unit(text_embeds) @ _unit(image_embeds)[0]"
@@ -22,6 +22,11 @@ GRAD_GRADIENTS = "gradients = torch.autograd.grad(similarity, attentions)"
 WEIGHTED = "weighted = (gradient[0] * attention[0]).detach().clamp(min=0).mean(dim=0)"
 
 
+SIDE_MISTAKES = {"similarity_float64", "similarity_shape_1_n", "similarity_returns_tensor", "similarity_freezes_model",
+                 "scores_as_list", "tokens_as_tuple", "unknown_method_accepted", "config_changed", "train_mode_left",
+                 "gradient_backward_leaves_grads"}
+
+
 def cs(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("clip_similarity", old, new) for old, new in pairs)
 
@@ -30,7 +35,7 @@ def ti(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("token_importance", old, new) for old, new in pairs)
 
 
-SIMILARITY_MUTANTS = [
+SIMILARITY_MUTANTS = for_function("clip_similarity", [
     Submission("no_l2_normalisation", M, cs((SIMILARITY, "similarities = text_embeds @ image_embeds[0]")),
                ("test_similarity_matches_reference",), "L2-normiert"),
     Submission("only_image_normalised", M, cs((SIMILARITY, "similarities = text_embeds @ _unit(image_embeds)[0]")),
@@ -47,23 +52,23 @@ SIMILARITY_MUTANTS = [
                ("test_similarity_output_format",), "[0]"),
     Submission("similarity_sorted", M,
                cs((SIM_RETURN, "return np.sort(similarities.cpu().numpy().astype(np.float32))[::-1].copy()")),
-               ("test_similarity_planted_ranking",), "nicht sortiert"),
+               ("test_similarity_planted_ranking",), "Ähnlichkeiten sortiert"),
     Submission("similarity_returns_tensor", M, cs((SIM_RETURN, "return similarities.cpu().float()")),
                ("test_similarity_output_format",), "np.ndarray"),
     Submission("similarity_freezes_model", M,
                cs(("device = _device(model)", "device = _device(model)\n    model.requires_grad_(False)")),
                ("test_similarity_model_unchanged",), "requires_grad"),
-]
+], SIDE_MISTAKES)
 
-TOKEN_MUTANTS = [
+TOKEN_MUTANTS = for_function("token_importance", [
     Submission("start_token_row", M, (Edit("_attention_row", ROW, "return attentions[-1][0].mean(dim=0)[0]"),),
                ("test_scores_valid",), "Zeile 0"),
     Submission("end_token_column", M, (Edit("_attention_row", ROW, "return attentions[-1][0].mean(dim=0)[:, end]"),),
-               ("test_scores_valid",), "Spalte"),
+               ("test_scores_valid",), "Spalte", same_as="start_token_row"),
     Submission("first_layer", M, (Edit("_attention_row", ROW, "return attentions[0][0].mean(dim=0)[end]"),),
-               ("test_scores_match_reference", "test_scores_planted_content_words"), "attentions[0]"),
+               ("test_scores_match_reference", "test_scores_planted_content_words"), "erste statt letzte Textschicht"),
     Submission("max_over_heads", M, (Edit("_attention_row", ROW, "return attentions[-1][0].amax(dim=0)[end]"),),
-               ("test_scores_match_reference",), "nicht Maximum"),
+               ("test_scores_match_reference",), "Maximum statt Mittelwert"),
     Submission("special_tokens_kept", M, ti(
         (TOKENS, "tokens = [token.removesuffix('</w>') for token in "
                  "processor.tokenizer.convert_ids_to_tokens(ids[:end + 1].tolist())]"),
@@ -75,7 +80,7 @@ TOKEN_MUTANTS = [
                ("test_tokens_exact",), "Liste"),
     Submission("no_renormalisation", M,
                ti((TI_RETURN, "return tokens, scores.detach().cpu().numpy().astype(np.float32)")),
-               ("test_scores_valid",), "neu normieren"),
+               ("test_scores_valid",), "nicht auf Summe 1 renormiert"),
     Submission("end_of_word_marker_kept", M, ti(('token.removesuffix("</w>")', "token")),
                ("test_tokens_exact",), "</w>"),
     Submission("words_instead_of_tokens", M, ti((TOKENS, "tokens = text.lower().split()")),
@@ -83,7 +88,7 @@ TOKEN_MUTANTS = [
     Submission("last_position_row", M, (Edit("_attention_row", ROW, "return attentions[-1][0].mean(dim=0)[-1]"),),
                ("test_padded_processor",), "ersten"),
     Submission("last_position_as_end", M, ti((END, "end = len(ids) - 1")),
-               ("test_padded_processor",), "Start- und End-Token"),
+               ("test_padded_processor",), "letzte Position als End-Token"),
     Submission("unknown_method_accepted", M, ti(("if method not in METHODS:", "if False:")),
                ("test_unknown_method",), "ValueError"),
     Submission("config_changed", M, ti(("device = _device(model)",
@@ -91,9 +96,9 @@ TOKEN_MUTANTS = [
                ("test_token_importance_model_unchanged",), "model.config"),
     Submission("train_mode_left", M, ti(("device = _device(model)", "device = _device(model)\n    model.train()")),
                ("test_token_importance_model_unchanged",), "train/eval"),
-]
+], SIDE_MISTAKES)
 
-GRADIENT_MUTANTS = [
+GRADIENT_MUTANTS = for_function("token_importance", [
     Submission("gradient_no_clamp", M, (Edit("_relevance_row", WEIGHTED,
                "weighted = (gradient[0] * attention[0]).detach().mean(dim=0)"),),
                ("test_gradient_matches_reference",), "clamp"),
@@ -105,12 +110,12 @@ GRADIENT_MUTANTS = [
                ("test_gradient_matches_reference",), "nicht nur die letzte"),
     Submission("gradient_ignores_image", M, (Edit("_relevance_row", GRAD_SIMILARITY,
                "similarity = _unit(text_embeds).sum()"),),
-               ("test_only_gradient_depends_on_image",), "nicht nur vom Text"),
+               ("test_only_gradient_depends_on_image",), "Relevanz ohne das Bild"),
     Submission("gradient_backward_leaves_grads", M, (Edit("_relevance_row", GRAD_GRADIENTS,
                "for attention in attentions:\n            attention.retain_grad()\n        similarity.backward()\n"
                "        gradients = [attention.grad for attention in attentions]"),),
                ("test_gradient_no_side_effects",), ".grad"),
-]
+], SIDE_MISTAKES)
 
 SIMILARITY_VARIANTS = [
     Submission("similarity_from_logits", M, cs((SIMILARITY,
@@ -164,13 +169,30 @@ def combined(name: str, *variants: Submission) -> Submission:
     return Submission(name, M, tuple(edit for variant in variants for edit in variant.edits))
 
 
-def combined_variants() -> list[Submission]:
-    """Each variant of every group exactly once, a similarity, a token and a gradient variant per run.
+def _named(*names: str) -> list[Submission]:
+    every = {v.name: v for v in SIMILARITY_VARIANTS + TOKEN_VARIANTS + GRADIENT_VARIANTS}
+    return [every[name] for name in names]
 
-    A grading run costs ~15 s (the worker imports torch and transformers); the variants of
-    different functions never touch the same code, so one run checks one of each.
+
+# Variants grouped by the choice they make; two variants of different groups touch
+# different code and cannot make up for each other.
+VARIANT_GROUPS = (
+    SIMILARITY_VARIANTS,
+    _named("padding_max_length", "explicitly_unpadded"),  # how the text is encoded
+    _named("end_by_argmax", "end_by_attention_mask"),  # where the end token is
+    _named("tokens_by_tokenize"),  # how the tokens are read
+    _named("attention_from_full_forward", "head_mean_in_float64"),  # how the row is read
+    _named("no_attention_mask", "attention_from_text_features"),  # which forward pass gives attentions
+    GRADIENT_VARIANTS,
+)
+
+
+def combined_variants() -> list[Submission]:
+    """Each variant exactly once, one of every group per run.
+
+    A grading run costs ~15 s (the worker imports torch and transformers); variants of
+    different groups never touch the same code, so one run checks one of each.
     """
-    groups = (SIMILARITY_VARIANTS, TOKEN_VARIANTS, GRADIENT_VARIANTS)
-    runs = max(len(group) for group in groups)
+    runs = max(len(group) for group in VARIANT_GROUPS)
     return [combined("+".join(v.name for v in chosen), *chosen)
-            for chosen in ([group[i] for group in groups if i < len(group)] for i in range(runs))]
+            for chosen in ([group[i] for group in VARIANT_GROUPS if i < len(group)] for i in range(runs))]

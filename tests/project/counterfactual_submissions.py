@@ -13,11 +13,8 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-from autograder.engine.grading import grade
-from autograder.engine.workers import Limits
-from tests.project.editing import REPO, Edit, Submission, build
+from tests.project.editing import REPO, Edit, Submission, for_function
 
 M = "counterfactual"
 TASK = "counterfactual"
@@ -93,25 +90,24 @@ WATCHED_TENSOR_LOOP = """    x = start
 """
 
 
+SIDE_MISTAKES = {"returns_batch", "mutates_image", "no_class_check", "no_range_check", "class_as_tensor"}
+
+
 def gc(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit(GC, old, new) for old, new in pairs)
 
 
-def grade_counterfactual(submission: Submission, root: Path, limits: Limits | None = None):
-    return grade(build(submission, root), [TASK], limits=limits)
-
-
-MUTANTS = [
+MUTANTS = for_function(GC, [
     Submission("wrong_sign", M, gc((GRADIENT, "gradient = -tape.gradient(loss, x)")),
-               ("test_counterfactual_reaches_target",), "Vorzeichen"),
+               ("test_counterfactual_reaches_target",), "Gradientenaufstieg"),
     Submission("no_distance_term", M, gc((LOSS, "loss = cross_entropy")),
                ("test_counterfactual_history",), "Abstandsterm"),
     Submission("no_clipping", M, gc((CLIP, "pass")),
-               ("test_counterfactual_stays_in_unit_range",), "clippen"),
+               ("test_counterfactual_stays_in_unit_range",), "nicht auf [0, 1] begrenzt"),
     Submission("never_stops", M, gc((STOP, "if False:")),
-               ("test_counterfactual_stops_at_first_success",), "hält nicht an"),
+               ("test_counterfactual_stops_at_first_success",), "hält beim Ziel nicht an"),
     Submission("stop_checked_on_original_only", M, gc((STOP, "if original_class == target_class:")),
-               ("test_counterfactual_stops_at_first_success",), "aktuelle x"),
+               ("test_counterfactual_stops_at_first_success",), "nur am Originalbild"),
     Submission("preprocess_outside_tape", M,
                gc((TAPE_AND_FORWARD, "        inputs = prepare(x)\n        with tf.GradientTape() as tape:\n"
                                      "            logits = model(inputs, training=False)")),
@@ -124,7 +120,7 @@ MUTANTS = [
                ("test_counterfactual_leaves_image_unchanged",), "verändert"),
     Submission("success_from_last_loss", M,
                gc(("success=predicted_class == target_class,", 'success=bool(history) and history[-1]["loss"] < 1.0,')),
-               ("test_counterfactual_reaches_target",), "nicht aus dem Loss"),
+               ("test_counterfactual_reaches_target",), "aus dem Loss statt aus der Vorhersage"),
     Submission("no_class_check", M, (Edit("_checked_class", CLASS_CHECK, "if False:"),),
                ("test_counterfactual_rejects_bad_input",), "ValueError"),
     Submission("no_range_check", M, (Edit("_checked_image", RANGE_CHECK, "if False:"),),
@@ -142,17 +138,17 @@ MUTANTS = [
                ("test_counterfactual_change_is_small",), "L2-Norm"),
     Submission("class_as_tensor", M,
                gc(("original_class = int(tf.argmax(start_logits[0]))", "original_class = tf.argmax(start_logits[0])")),
-               ("test_counterfactual_result_format",), "ganze Zahl (int)"),
+               ("test_counterfactual_result_format",), "als Tensor statt int"),
     Submission("overshooting_learning_rate", M,
                gc(("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.1)")),
-               ("test_counterfactual_change_is_small",), "zu groß"),
+               ("test_counterfactual_change_is_small",), "feste Lernrate 0.1"),
     Submission("learning_rate_ignored", M,
                gc(("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.01)")),
                ("test_counterfactual_history",), "learning_rate"),
     Submission("largest_probability_recorded", M,
                gc(("tf.nn.softmax(logits[0])[target_class], gradient", "tf.reduce_max(tf.nn.softmax(logits[0])), gradient")),
                ("test_counterfactual_history",), "softmax(logits)[target_class]"),
-]
+], SIDE_MISTAKES)
 
 VARIANTS = [
     Submission("adam_by_hand_on_variable", M, gc(
@@ -174,6 +170,16 @@ VARIANTS = [
         ("tf.reduce_sum(tf.square(x - start))", "tf.norm(x - start) ** 2"),
     )),
 ]
+
+
+def variant_gradings() -> list[Submission]:
+    """The variants in two gradings: the optimiser written by hand, eager execution and
+    tf.nn's loss are independent choices and share one; the textbook loop replaces the
+    whole loop and runs alone."""
+    by_name = {v.name: v for v in VARIANTS}
+    hand_eager_loss = ("adam_by_hand_on_variable", "eager_keras_adam", "tf_nn_cross_entropy_and_norm")
+    return [Submission("+".join(hand_eager_loss), M, tuple(e for name in hand_eager_loss for e in by_name[name].edits)),
+            by_name["textbook_adam_on_watched_tensor_eager"]]
 
 
 def run_in_tensorflow_process(script: str, env: dict | None = None, timeout: float = 300) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,13 @@ class Submission:
     """A named submission: the reference's ``module`` with ``edits`` applied.
 
     ``targets`` names the checks that must lose points, ``feedback`` a phrase the
-    feedback of one of them must contain (case-insensitive).
+    feedback of one of them must contain (case-insensitive). For a mutant (one
+    listed mistake), ``function`` is the contract function the mistake is in: its
+    checks name the mistake by ``name``, or by ``same_as`` where two mutants are
+    one listed mistake whose outputs cannot differ (a ReLU on the gradients or on
+    their means gives the same map on the fixture); ``side`` marks a mistake beside
+    a correct result (format, side effects, argument errors), which keeps at least
+    half of the function's points.
     """
 
     name: str
@@ -42,6 +48,14 @@ class Submission:
     feedback: str = ""
     at_import: str = ""  # module-level code appended to the module (runs when it is imported)
     extra_files: dict = field(default_factory=dict)
+    function: str = ""
+    side: bool = False
+    same_as: str = ""
+
+    @property
+    def mistake(self) -> str:
+        """The machine name the hidden checks use for this mutant's mistake."""
+        return self.same_as or self.name
 
 
 def _function_span(source: str, function: str) -> tuple[int, int]:
@@ -63,15 +77,24 @@ def apply_edit(source: str, edit: Edit) -> str:
     return source[:start] + segment.replace(edit.old, edit.new) + source[end:]
 
 
+def edited_source(submission: Submission, base: Path = SOLUTIONS) -> str:
+    """The text of the submission's module: ``base``'s with the edits applied."""
+    source = (base / "xai_lab" / f"{submission.module}.py").read_text()
+    for edit in submission.edits:
+        source = apply_edit(source, edit)
+    return source + ("\n" + submission.at_import if submission.at_import else "")
+
+
 def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     """Write the submission under ``root`` (a copy of ``base`` with the edits) and return ``root``."""
     shutil.copytree(base / "xai_lab", root / "xai_lab")
-    path = root / "xai_lab" / f"{submission.module}.py"
-    source = path.read_text()
-    for edit in submission.edits:
-        source = apply_edit(source, edit)
-    path.write_text(source + ("\n" + submission.at_import if submission.at_import else ""))
+    (root / "xai_lab" / f"{submission.module}.py").write_text(edited_source(submission, base))
     for relative, text in submission.extra_files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
     return root
+
+
+def for_function(function: str, submissions: list[Submission], side: set[str] = frozenset()) -> list[Submission]:
+    """The mutants of contract ``function``; those named in ``side`` are side mistakes."""
+    return [replace(s, function=function, side=s.name in side) for s in submissions]

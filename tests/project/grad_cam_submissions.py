@@ -1,10 +1,12 @@
 """Mutants (one contract mistake each) and variants (allowed choices) of ``grad_cam.py``.
 
 ``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
+their German feedback must contain, so the student learns which mistake it is. A
+mutant's name is the machine name of its mistake: the hidden checks name it, and
+``python -m autograder expected`` stores its outputs for them.
 """
 
-from tests.project.editing import Edit, Submission
+from tests.project.editing import Edit, Submission, for_function
 
 M = "grad_cam"
 RELU_MAP = "cam = torch.relu((weights * activation).sum(dim=1, keepdim=True)).detach()"
@@ -15,20 +17,24 @@ GC_GRAD = "(gradient,) = torch.autograd.grad(score, activation)"
 UPSAMPLE = 'cam = F.interpolate(cam, size=(height, width), mode="bilinear", align_corners=False)'
 FIRST_LINE = "height, width = input_tensor.shape[-2:]"
 BLEND = "blended = (1.0 - alpha) * rgb.astype(np.float64) + alpha * colored"
+RETURN_MAP = "return _min_max(cam[0, 0]).cpu().numpy().astype(np.float32)"
+HEAT_RESIZE = "heat = _resize_bilinear(heat, rgb.shape[:2])"
+# train_mode and input_values_mutated change the maps too (BatchNorm statistics, the input): not beside the result.
+SIDE_MISTAKES = {"no_normalisation", "hooks_left", "gradients_left", "input_requires_grad", "unknown_layer_keyerror", "constant_map_nan", "float_output", "no_validation", "saliency_grads_left"}
 
 
 def gc(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("grad_cam", old, new) for old, new in pairs)
 
 
-GRAD_CAM_MUTANTS = [
+GRAD_CAM_MUTANTS = for_function("grad_cam", [
     Submission("no_relu", M, gc((RELU_MAP, NO_RELU_MAP)), ("test_grad_cam_relu",), "ReLU"),
     Submission("relu_on_gradients", M, gc((RELU_MAP, NO_RELU_MAP),
                (WEIGHTS, "weights = torch.relu(gradient).mean(dim=(2, 3), keepdim=True)")),
                ("test_grad_cam_matches_reference",), "ReLU"),
     Submission("relu_on_weights", M, gc((RELU_MAP, NO_RELU_MAP),
                (WEIGHTS, "weights = torch.relu(gradient.mean(dim=(2, 3), keepdim=True))")),
-               ("test_grad_cam_matches_reference",), "ReLU"),
+               ("test_grad_cam_matches_reference",), "ReLU", same_as="relu_on_gradients"),
     Submission("weights_from_activations", M, gc((WEIGHTS, "weights = activation.mean(dim=(2, 3), keepdim=True)")),
                ("test_grad_cam_matches_reference",), "Gewichte"),
     Submission("weights_from_abs_gradient", M, gc((WEIGHTS, "weights = gradient.abs().mean(dim=(2, 3), keepdim=True)")),
@@ -36,7 +42,7 @@ GRAD_CAM_MUTANTS = [
     Submission("softmax_score", M, gc((GC_SCORE, "score = _class_score(model(inputs).softmax(dim=1), class_idx)")),
                ("test_grad_cam_uses_logit",), "Softmax"),
     Submission("log_softmax_score", M, gc((GC_SCORE, "score = _class_score(model(inputs).log_softmax(dim=1), class_idx)")),
-               ("test_grad_cam_uses_logit",), "Softmax"),
+               ("test_grad_cam_uses_logit",), "Softmax", same_as="softmax_score"),
     Submission("class_idx_ignored", M, gc((GC_SCORE, "score = _class_score(model(inputs), None)")),
                ("test_grad_cam_planted_regions",), "class_idx"),
     Submission("default_class_not_argmax", M,
@@ -45,8 +51,9 @@ GRAD_CAM_MUTANTS = [
     Submission("no_normalisation", M, gc(("return _min_max(cam[0, 0]).cpu()", "return cam[0, 0].cpu()")),
                ("test_grad_cam_output_format",), "normier"),
     Submission("transposed", M, gc(("size=(height, width)", "size=(width, height)")),
-               ("test_grad_cam_output_format",), "(48, 64)"),
-    Submission("low_resolution", M, gc((UPSAMPLE, "pass")), ("test_grad_cam_output_format",), "(48, 64)"),
+               ("test_grad_cam_output_format",), "Höhe und Breite vertauscht"),
+    Submission("low_resolution", M, gc((UPSAMPLE, "pass")), ("test_grad_cam_output_format",),
+               "nicht auf die Eingabegröße hochskaliert"),
     Submission("nearest_upsampling", M, gc(('mode="bilinear", align_corners=False', 'mode="nearest"')),
                ("test_grad_cam_bilinear_upsampling",), "Nearest"),
     Submission("hooks_left", M, (Edit("_captured_output", "handle.remove()", "pass"),),
@@ -66,7 +73,7 @@ GRAD_CAM_MUTANTS = [
                ("test_grad_cam_unknown_layer",), "ValueError"),
     Submission("constant_map_nan", M, (Edit("_min_max", "if high - low <= 0:", "if False:"),),
                ("test_grad_cam_constant_map",), "NaN"),
-]
+], SIDE_MISTAKES)
 
 GRAD_CAM_VARIANTS = [
     Submission("opencv_resize", M, gc((UPSAMPLE,
@@ -78,7 +85,15 @@ GRAD_CAM_VARIANTS = [
     Submission("skimage_resize", M, gc((UPSAMPLE,
         "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
         " (height, width), order=1))[None, None]"))),
+    Submission("skimage_resize_defaults", M, gc((UPSAMPLE,
+        "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
+        " (height, width)))[None, None]"))),
     Submission("normalise_before_upsampling", M, gc((UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE))),
+    Submission("normalise_only_before_upsampling", M, gc(
+        (UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE),
+        (RETURN_MAP, "return cam[0, 0].cpu().numpy().astype(np.float32)"))),
+    Submission("float64_intermediates", M, gc(
+        (WEIGHTS, "gradient, activation = gradient.double(), activation.double()\n    " + WEIGHTS))),
     Submission("epsilon_in_denominator", M, (Edit("_min_max", "return (values - low) / (high - low)",
                                                   "return (values - low) / (high - low + 1e-7)"),)),
     Submission("retain_grad_and_backward", M, gc((GC_GRAD,
@@ -99,7 +114,7 @@ GRAD_CAM_VARIANTS = [
     )),
 ]
 
-OVERLAY_MUTANTS = [
+OVERLAY_MUTANTS = for_function("overlay_heatmap", [
     Submission("bgr_order", M, (Edit("overlay_heatmap", "[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0"),),
                ("test_overlay_matches_reference",), "BGR"),
     Submission("alpha_swapped", M, (Edit("overlay_heatmap", BLEND,
@@ -109,7 +124,7 @@ OVERLAY_MUTANTS = [
                ("test_overlay_resizes_heatmap",), "skaliert"),
     Submission("float_output", M, (Edit("overlay_heatmap", "return np.rint(np.clip(blended, 0.0, 255.0)).astype(np.uint8)",
                                         "return blended"),),
-               ("test_overlay_matches_reference",), "uint8"),
+               ("test_overlay_output_format",), "uint8"),
     Submission("uint8_overflow", M, (Edit("overlay_heatmap", BLEND,
                "blended = rgb + (alpha * colored).astype(np.uint8)"),),
                ("test_overlay_matches_reference",), "Überlauf"),
@@ -118,16 +133,21 @@ OVERLAY_MUTANTS = [
                ("test_overlay_colormap_and_alpha",), "colormap"),
     Submission("no_validation", M, (Edit("overlay_heatmap", "if not 0.0 <= alpha <= 1.0:", "if False:"),),
                ("test_overlay_rejects_bad_input",), "ValueError"),
-]
+], SIDE_MISTAKES)
 
 OVERLAY_VARIANTS = [
     Submission("truncation", M, (Edit("overlay_heatmap", "np.rint(np.clip(blended, 0.0, 255.0))",
                                       "np.clip(blended, 0.0, 255.0)"),)),
-    Submission("opencv_heatmap_resize", M, (Edit("overlay_heatmap", "heat = _resize_bilinear(heat, rgb.shape[:2])",
+    Submission("opencv_heatmap_resize", M, (Edit("overlay_heatmap", HEAT_RESIZE,
         "import cv2\n        heat = cv2.resize(heat, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)"),)),
+    Submission("pil_heatmap_resize", M, (Edit("overlay_heatmap", HEAT_RESIZE,
+        "heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F')"
+        ".resize((rgb.shape[1], rgb.shape[0]), Image.BILINEAR), dtype=np.float64)"),)),
+    Submission("skimage_heatmap_resize_defaults", M, (Edit("overlay_heatmap", HEAT_RESIZE,
+        "from skimage.transform import resize\n        heat = resize(heat, rgb.shape[:2])"),)),
 ]
 
-SALIENCY_MUTANTS = [
+SALIENCY_MUTANTS = for_function("saliency_map", [
     Submission("saliency_no_abs", M, (Edit("saliency_map", "gradient.abs().amax(dim=1)", "gradient.amax(dim=1)"),),
                ("test_saliency_matches_reference",), "Betrag"),
     Submission("saliency_mean_over_channels", M, (Edit("saliency_map", "gradient.abs().amax(dim=1)",
@@ -136,4 +156,49 @@ SALIENCY_MUTANTS = [
     Submission("saliency_grads_left", M, (Edit("saliency_map", "(gradient,) = torch.autograd.grad(score, inputs)",
         "inputs.retain_grad(); score.backward(); gradient = inputs.grad"),),
                ("test_saliency_no_side_effects",), ".grad"),
+], SIDE_MISTAKES)
+
+SALIENCY_VARIANTS = [
+    Submission("saliency_float64", M, (Edit("saliency_map", "saliency = gradient.abs().amax(dim=1)[0]",
+                                            "saliency = gradient.double().abs().amax(dim=1)[0]"),)),
 ]
+
+
+def stacked(name: str, *variants: Submission) -> Submission:
+    """One submission with the edits of several variants (they must touch different code)."""
+    return Submission(name, M, tuple(edit for variant in variants for edit in variant.edits))
+
+
+def _variant(name: str) -> Submission:
+    return next(v for v in GRAD_CAM_VARIANTS + OVERLAY_VARIANTS + SALIENCY_VARIANTS if v.name == name)
+
+
+# Both normalisation choices with OpenCV's resize in between, and the other gradient route.
+NORMALISE_ONLY_BEFORE_OPENCV = Submission("normalise_only_before_opencv", M, gc(
+    (UPSAMPLE, "cam = _min_max(cam)\n    import cv2\n    cam = torch.from_numpy(cv2.resize(cam[0, 0].numpy(),"
+               " (width, height), interpolation=cv2.INTER_LINEAR))[None, None]"),
+    (RETURN_MAP, "return cam[0, 0].cpu().numpy().astype(np.float32)")))
+
+
+def variant_gradings() -> list[Submission]:
+    """Every variant in one grading where nothing else can make up for it, then two stacks.
+
+    A grading costs a worker start; a resize choice and a gradient route never interact, so
+    one grading checks one of each (and an overlay or saliency variant, another function).
+    The stacks combine a choice of every kind in one submission.
+    """
+    pairs = [("opencv_resize", "retain_grad_and_backward", "truncation"),
+             ("pil_resize", "full_backward_hook", "opencv_heatmap_resize"),
+             ("skimage_resize", "float64_intermediates", "pil_heatmap_resize"),
+             ("skimage_resize_defaults", "epsilon_in_denominator", "skimage_heatmap_resize_defaults"),
+             ("normalise_before_upsampling", "saliency_float64"),
+             ("normalise_only_before_upsampling",)]
+    runs = [stacked("+".join(names), *map(_variant, names)) for names in pairs]
+    runs.append(stacked("stack_skimage_defaults_float64_epsilon_backward_hook",
+                        *map(_variant, ("skimage_resize_defaults", "float64_intermediates", "epsilon_in_denominator",
+                                        "full_backward_hook", "skimage_heatmap_resize_defaults", "truncation",
+                                        "saliency_float64"))))
+    runs.append(stacked("stack_normalise_only_before_opencv_retain_grad",
+                        NORMALISE_ONLY_BEFORE_OPENCV, *map(_variant, ("retain_grad_and_backward",
+                                                                      "pil_heatmap_resize"))))
+    return runs

@@ -4,6 +4,8 @@
 their German feedback must contain, so the student learns which mistake it is.
 """
 
+from dataclasses import replace
+
 from tests.project.editing import Edit, Submission
 
 M = "pdp"
@@ -55,24 +57,24 @@ def plot(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("plot_partial_dependence_2d", old, new) for old, new in pairs)
 
 
-ONE_D_CHECKS = ("test_pdp_returns_tuple_of_arrays", "test_pdp_grid_between_percentiles", "test_pdp_grid_unique_values",
-                "test_pdp_1d_averages", "test_pdp_dataframe_and_ndarray", "test_pdp_input_unchanged",
-                "test_pdp_1d_value_errors", "test_pdp_no_delegation")
+ONE_D_CHECKS = ("test_pdp_1d_returns_tuple_of_arrays", "test_pdp_1d_grid_between_percentiles",
+                "test_pdp_1d_grid_unique_values", "test_pdp_1d_averages", "test_pdp_1d_dataframe_and_ndarray",
+                "test_pdp_1d_input_unchanged", "test_pdp_1d_value_errors")
 PLOT_CHECKS = ("test_plot_filled_contours_show_values", "test_plot_labelled_isolines", "test_plot_axes_and_labels")
 
-PDP_MUTANTS = [
+_PDP_MUTANTS = [
     Submission("x_mutated_in_loop", M, (averaged(STACKED_BODY, LOOP_BODY.replace("X.copy()", "X")),),
-               ("test_pdp_input_unchanged",), "hat X verändert"),
+               ("test_pdp_1d_input_unchanged",), "X wird verändert"),
     Submission("grid_from_min_max", M, (Edit("_grid", GRID_ENDS, "low, high = column.min(), column.max()"),),
-               ("test_pdp_grid_between_percentiles",), "Minimum bis zum Maximum"),
+               ("test_pdp_1d_grid_between_percentiles",), "Minimum bis Maximum"),
     Submission("percentiles_ignored", M, (Edit("_grid", GRID_ENDS,
                                                "low, high = mquantiles(column, prob=(0.05, 0.95))"),),
-               ("test_pdp_grid_between_percentiles",), "ignoriert"),
+               ("test_pdp_1d_grid_between_percentiles",), "percentiles wird nicht verwendet"),
     Submission("unique_rule_ignored", M, (Edit("_grid", UNIQUE_RULE, "if False:"),),
-               ("test_pdp_grid_unique_values",), "eindeutigen Werte"),
+               ("test_pdp_1d_grid_unique_values",), "eindeutigen Werte"),
     Submission("unique_rule_at_equality", M, (Edit("_grid", UNIQUE_RULE,
                                                    "if uniques.shape[0] <= grid_resolution:"),),
-               ("test_pdp_grid_unique_values",), "nur bei *weniger* als grid_resolution"),
+               ("test_pdp_1d_grid_unique_values",), "nur bei *weniger* als grid_resolution"),
     Submission("averaged_over_wrong_axis", M, (averaged(MEAN, MEAN.replace("mean(axis=1)", "mean(axis=0)")),),
                ("test_pdp_1d_averages",), "falsche Achse"),
     Submission("prediction_at_mean_row", M, (averaged(VALUES, "values = np.array(X, dtype=np.float64)"
@@ -96,7 +98,7 @@ PDP_MUTANTS = [
     Submission("delegates_to_display_in_plot", M, plot(
         (FILLED, "from sklearn.inspection import PartialDependenceDisplay\n"
                  "    PartialDependenceDisplay.from_estimator(model, X, [tuple(features)], ax=ax)\n    " + FILLED)),
-               PLOT_CHECKS + ("test_pdp_no_delegation",), "scikit-learns partial_dependence"),
+               PLOT_CHECKS, "scikit-learns partial_dependence"),
     Submission("no_value_errors", M, (Edit("_check_arguments", "if grid_resolution < 2:", "if False:"),
                                       Edit("_check_arguments", "if not 0.0 <= low < high <= 1.0:", "if False:")),
                ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
@@ -106,13 +108,13 @@ PDP_MUTANTS = [
                ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
     Submission("column_by_name_only", M, (Edit("partial_dependence_1d", "np.asarray(X, dtype=np.float64)[:, position]",
                                                "np.asarray(X[feature], dtype=np.float64)"),),
-               ("test_pdp_dataframe_and_ndarray",), "np.ndarray"),
+               ("test_pdp_1d_dataframe_and_ndarray",), "np.ndarray"),
     Submission("returns_lists", M, (Edit("partial_dependence_1d", "return grid, average",
                                          "return grid.tolist(), average.tolist()"),),
-               ("test_pdp_returns_tuple_of_arrays",), "np.ndarray"),
+               ("test_pdp_1d_returns_tuple_of_arrays",), "np.ndarray"),
     Submission("plot_not_transposed", M, plot((FILLED, FILLED.replace("average.T", "average")),
                                               (LINES, LINES.replace("average.T", "average"))),
-               ("test_plot_filled_contours_show_values",), "transponiert"),
+               ("test_plot_filled_contours_show_values",), "ohne average.T"),
     Submission("plot_axes_swapped", M, plot((FILLED, FILLED.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average")),
                                             (LINES, LINES.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average"))),
                ("test_plot_filled_contours_show_values",), "x-Achse"),
@@ -131,10 +133,34 @@ PDP_MUTANTS = [
                                                    (YLABEL, YLABEL.replace("[1]", "[0]"))),
                ("test_plot_axes_and_labels",), "vertauscht"),
     Submission("plot_ignores_given_ax", M, plot(("if ax is None:", "if True:")),
-               ("test_plot_axes_and_labels",), "übergebenem `ax`"),
+               ("test_plot_axes_and_labels",), "übergebenes ax wird nicht verwendet"),
     Submission("plot_returns_figure", M, plot(("return ax", "return ax.figure")),
                PLOT_CHECKS, "Axes"),
 ]
+
+ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
+# Mistakes in a helper both functions share show in both; the first named is where the mistake is listed.
+FUNCTIONS = {
+    "x_mutated_in_loop": (ONE_D, TWO_D), "grid_from_min_max": (ONE_D, TWO_D), "percentiles_ignored": (ONE_D, TWO_D),
+    "unique_rule_ignored": (ONE_D, TWO_D), "unique_rule_at_equality": (ONE_D, TWO_D),
+    # Its 2-D average cannot be reshaped: the reference's plot, which calls partial_dependence_2d, raises too.
+    "averaged_over_wrong_axis": (ONE_D, TWO_D, PLOT), "prediction_at_mean_row": (ONE_D, TWO_D),
+    "transposed_2d": (TWO_D,), "only_first_feature_replaced": (TWO_D,), "features_swapped_2d": (TWO_D,),
+    "delegates_to_sklearn_1d": (ONE_D,), "delegates_to_display_in_plot": (PLOT,),
+    "no_value_errors": (ONE_D, TWO_D), "unknown_feature_key_error": (ONE_D, TWO_D),
+    "column_by_name_only": (ONE_D,), "returns_lists": (ONE_D,),
+}
+SIDE_MISTAKES = {"x_mutated_in_loop", "no_value_errors", "unknown_feature_key_error", "column_by_name_only",
+                 "returns_lists", "plot_isolines_unlabelled", "plot_without_isolines", "plot_without_axis_labels",
+                 "plot_axis_labels_swapped", "plot_ignores_given_ax"}
+PDP_MUTANTS = [replace(m, function=FUNCTIONS.get(m.name, (PLOT,))[0], side=m.name in SIDE_MISTAKES)
+               for m in _PDP_MUTANTS]
+
+
+def functions_of(mutant: Submission) -> tuple[str, ...]:
+    """Every contract function whose results the mutant's mistake changes."""
+    return FUNCTIONS.get(mutant.name, (mutant.function,))
+
 
 PDP_VARIANTS = [
     Submission("numpy_percentile_grid", M, (Edit("_grid", GRID_ENDS,
@@ -153,3 +179,13 @@ PDP_VARIANTS = [
                  "    ax.figure.colorbar(filled, ax=ax)"),
         ("if ax is None:\n        _, ax = plt.subplots()", "if ax is None:\n        ax = plt.gca()"))),
 ]
+
+
+def variant_gradings() -> list[Submission]:
+    """The variants in two gradings: the loop over grid points replaces the stacked
+    predictions the others edit, so it runs alone; the others touch different code."""
+    by_name = {v.name: v for v in PDP_VARIANTS}
+    together = ("numpy_percentile_grid", "small_chunks", "predict_on_plain_arrays", "meshgrid_points_and_list_return",
+                "plot_explicit_levels_meshgrid_colorbar")
+    return [Submission("+".join(together), M, tuple(e for name in together for e in by_name[name].edits)),
+            by_name["loop_over_grid_points"]]
