@@ -98,12 +98,30 @@ def test_the_reference_report_draws_every_kind_of_result(gradings):
 def test_a_students_report_never_holds_a_hidden_cases_reference_output(gradings, browser, tmp_path):
     stored = [np.asarray(v) for v in ExpectedValues(SUITES / "grad_cam").values.values() if isinstance(v, np.ndarray)]
     fixed = gradings["fixed"]
-    heatmaps = [(check.function, a) for check in fixed.results for a in check.attachments if a.kind == "heatmap"]
+    heatmaps = [(check.function, a) for check in fixed.results for a in check.attachments
+                if a.kind == "heatmap" and a.role == "student"]
     assert len(heatmaps) >= 8
     for function, attachment in heatmaps:
-        assert attachment.role == "student"
         assert np.all(attachment.array == (0.25 if function == "grad_cam" else 0.75)), attachment.name
         assert not any(a.shape == attachment.array.shape and np.allclose(a, attachment.array) for a in stored)
     for name in ("mutant", "stubs", "fixed"):
         assert {a.role for check in gradings[name].results for a in check.attachments} <= {"student", "input",
                                                                                           "planted"}
+
+
+def test_every_map_of_a_hidden_case_stands_beside_its_planted_truth(gradings):
+    """The planted truth (where the tiny CNN's evidence for the explained class lies) is a 0/1 mask
+    read from the fixture; class 0 has no evidence anywhere."""
+    pictures = {}
+    for check in gradings["mutant"].results:
+        for attachment in check.attachments:
+            pictures.setdefault(attachment.name, {})[attachment.role] = attachment
+    maps = {name: roles for name, roles in pictures.items() if "student" in roles and roles["student"].kind == "heatmap"}
+    assert len(maps) >= 8 and all("planted" in roles for roles in maps.values())
+    for name, roles in maps.items():
+        truth = roles["planted"].array
+        assert truth.shape == roles["student"].array.shape and set(np.unique(truth)) <= {0.0, 1.0}, name
+    # The red square (rows 4-21, columns 4-25) for 235 on "planted", the vertical stripes for 340 on "zebra".
+    assert maps["cam_class_235"]["planted"].array[4:22, 4:26].all() and maps["cam_class_235"]["planted"].array.sum() == 18 * 22
+    assert maps["cam_zebra_class_340"]["planted"].array[22:44, 36:60].all()
+    assert not maps["cam_constant"]["planted"].array.any()
