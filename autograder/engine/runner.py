@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from autograder.engine.intake import copy_submission
 from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
-from autograder.engine.sandbox import NAMESPACES, NOBODY, isolation_level
+from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
 from autograder.engine.workers import Limits, Worker
 from autograder.model import CallStatus, Reply
 from autograder.tasks import family_of
@@ -170,8 +170,11 @@ class SubmissionRunner:
         for worker in self._workers.values():
             worker.kill()
         self._workers.clear()
-        # The pool's workers outlive this grading; what its calls started is gone with each call.
-        kill_descendants(spare=self.pool.pids().values() if self.pool else ())
+        if self.pool is None or isolation_level() == PROCESSES:
+            # The pool's workers outlive this grading (what its calls started is killed after each
+            # call). Under namespaces nothing can escape a worker's PID namespace, and other threads
+            # of a batch (fetching with git) must keep their processes.
+            kill_descendants(spare=self.pool.pids().values() if self.pool else ())
         self._workspace.cleanup()
 
     def __enter__(self) -> "SubmissionRunner":
