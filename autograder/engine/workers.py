@@ -4,6 +4,7 @@ One worker per framework family serves many calls of one submission (imports
 dominate the cost) but builds fresh fixtures for every call. Each call has a time
 limit; a worker that hangs, crashes or talks nonsense is killed with its whole
 process group and replaced for the next call, so it costs only its own checks.
+A pooled worker (:mod:`autograder.engine.pool`) serves the calls of many submissions.
 """
 
 from __future__ import annotations
