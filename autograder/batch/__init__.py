@@ -25,6 +25,7 @@ from autograder.batch.run import BatchOptions, run_rows
 from autograder.batch.fetch import parse_deadline
 from autograder.commandline import parse_tasks
 from autograder.engine.grading import SUITES, available_tasks
+from autograder.engine.pool import WorkerPool
 from autograder.reports.gradescope import write_atomically
 
 
@@ -38,7 +39,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--suites", type=Path, default=SUITES, help="directory of check suites (default tests/hidden)")
     parser.add_argument("--tasks", help="comma-separated tasks (default: all)")
     parser.add_argument("--force", action="store_true", help="regrade rows whose grade is still current")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per submission (default 1800)")
+    parser.add_argument("--timeout", type=float, default=1800.0,
+                        help="seconds per submission, enforced with --no-pool (default 1800)")
+    parser.add_argument("--no-pool", action="store_true",
+                        help="grade each submission in its own grade process with fresh workers (slower: the "
+                             "framework imports are paid per submission) instead of one warm worker pool")
     parser.add_argument("--call-timeout", type=float, help="time limit per call of a student function")
     parser.set_defaults(run=run)
 
@@ -70,10 +75,13 @@ def run(args: argparse.Namespace) -> int:
                            roster_dir=args.roster.resolve().parent)
     started = time.monotonic()
     progress = BatchProgress(len(mine))
+    pool = None if args.no_pool else WorkerPool()
     try:
-        records = run_rows(mine, options, batch, progress.advance)
+        records = run_rows(mine, options, batch, progress.advance, pool=pool)
     finally:
         progress.stop()
+        if pool is not None:
+            pool.close()
     shutil.rmtree(batch.root / "work", ignore_errors=True)
     problems = write_outputs(batch, mine, extra_columns, tasks)
     counts = Counter(record.status.value for record in records)

@@ -1,9 +1,17 @@
 """Grade every roster row: fetch, pick the commit, grade it exactly as ``grade`` does, remember.
 
-Each submission is graded by its own ``python -m autograder grade`` process (same isolation,
-same checks), so a submission that hangs, crashes or eats memory costs its own row. Rows run
-``jobs`` at a time; every file is written atomically, and a row whose commit, suites and
-engine are unchanged is not graded again unless ``force``.
+With a worker pool (the default, :mod:`autograder.engine.pool`), every row is graded in this
+process by ``grade(..., pool=pool)``: the same checks and the same isolation (each call in
+a child that sees only that row's workspace), but the torch, sklearn and CLIP imports are
+paid once per batch. Submission code never runs in this process, so a submission that
+hangs, crashes or eats memory costs its own calls (each has a time limit); ``timeout``
+(a whole row) is enforced only without a pool. The check suites run under pytest, which is
+not thread-safe: rows fetch ``jobs`` at a time but are graded one after the other.
+
+Without a pool each submission is graded by its own ``python -m autograder grade`` process,
+killed after ``timeout``; rows then run ``jobs`` at a time. Every file is written
+atomically, and a row whose commit, suites and engine are unchanged is not graded again
+unless ``force``.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -26,9 +35,15 @@ from autograder.batch import fetch
 from autograder.batch.layout import BatchDir
 from autograder.batch.records import RowRecord, RowStatus, read_record, write_record
 from autograder.batch.roster import RosterRow
-from autograder.engine.grading import REPO, suites_hash
+from autograder.engine.grading import REPO, grade, suites_hash
+from autograder.engine.pool import WorkerPool
+from autograder.engine.workers import Limits
+from autograder.model import Metadata
+from autograder.reports.gradescope import write_results
 
 _PR_SET_PDEATHSIG = 1
+# pytest (the check suites) is not thread-safe: pooled gradings of concurrent rows take turns.
+_GRADING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,26 @@ def _run_grade(work: Path, results: Path, row: RosterRow, snapshot: fetch.Snapsh
     return process.returncode, stderr
 
 
-def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir) -> RowRecord:
+def _grade_pooled(work: Path, results: Path, row: RosterRow, snapshot: fetch.Snapshot, options: BatchOptions,
+                  pool: WorkerPool):
+    """Grade in this process with the batch's pool; return what ``_run_grade`` returns."""
+    limits = (Limits(call=options.call_timeout, call_after_timeout=min(options.call_timeout,
+                                                                       Limits().call_after_timeout))
+              if options.call_timeout else None)
+    metadata = Metadata(student=row.student, repository=row.repository, commit=snapshot.commit,
+                        commit_date=snapshot.commit_date)
+    with _GRADING:
+        try:
+            result = grade(work, options.tasks, suites=options.suites, limits=limits, metadata=metadata, pool=pool)
+        except Exception as error:  # an engine error (or an unusable submission): this row only
+            return 2, f"{type(error).__name__}: {error}"
+    write_results(result, results)
+    if not result.complete:
+        return 3, "Interner Fehler: einige Prüfungen konnten nicht laufen; die Bewertung ist unvollständig."
+    return 0, ""
+
+
+def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: WorkerPool | None = None) -> RowRecord:
     """Fetch, choose the commit, grade; the record says how the row ended."""
     started = time.monotonic()
 
@@ -113,7 +147,10 @@ def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir) -> RowReco
         fetch.export(clone, snapshot.commit, work)
         if not (work / "xai_lab").is_dir():
             return record(RowStatus.NO_SUBMISSION, snapshot, "kein Paket xai_lab/ im Commit", key)
-        returncode, stderr = _run_grade(work, results, row, snapshot, options)
+        if pool is not None:
+            returncode, stderr = _grade_pooled(work, results, row, snapshot, options, pool)
+        else:
+            returncode, stderr = _run_grade(work, results, row, snapshot, options)
     except fetch.FetchError as error:
         return record(RowStatus.CLONE_FAILED, snapshot, str(error))
     finally:
@@ -126,11 +163,13 @@ def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir) -> RowReco
     return record(RowStatus.INTERNAL_ERROR, snapshot, f"grade exit {returncode}: {stderr.strip()[-300:]}")
 
 
-def run_rows(rows: list[RosterRow], options: BatchOptions, batch: BatchDir, on_done) -> list[RowRecord]:
-    """Grade ``rows`` ``options.jobs`` at a time; ``on_done(record)`` after each, in completion order."""
+def run_rows(rows: list[RosterRow], options: BatchOptions, batch: BatchDir, on_done,
+             pool: WorkerPool | None = None) -> list[RowRecord]:
+    """Grade ``rows`` ``options.jobs`` at a time (with ``pool``: graded in turn, see the module);
+    ``on_done(record)`` after each, in completion order."""
     records: dict[str, RowRecord] = {}
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-        futures = {pool.submit(grade_row, row, options, batch): row for row in rows}
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as threads:
+        futures = {threads.submit(grade_row, row, options, batch, pool): row for row in rows}
         for future in as_completed(futures):
             row = futures[future]
             try:

@@ -14,6 +14,7 @@ import pytest
 from autograder import __version__
 from autograder.engine import manifest as release_manifest
 from autograder.engine.plugin import EngineError, GradingPlugin
+from autograder.engine.pool import WorkerPool
 from autograder.engine.processes import become_subreaper
 from autograder.engine.runner import SubmissionRunner, hash_tree
 from autograder.engine.sandbox import isolation_level
@@ -93,7 +94,7 @@ def _fresh_suite_modules(suites: Path):
 
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
           limits: Limits | None = None, progress=None, manifest: Path | None = None,
-          metadata: Metadata | None = None) -> Grade:
+          metadata: Metadata | None = None, pool: WorkerPool | None = None) -> Grade:
     """Run the check suites of ``tasks`` against ``submission``; never imports the submission here.
 
     Parameters
@@ -105,13 +106,15 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     manifest : a release manifest; protected files of ``submission`` changed since the release are
         listed in ``Grade.tampered`` (never affects points).
     metadata : who was graded (student, repository, commit); engine fields are filled in here.
+    pool : warm workers shared with other gradings (:mod:`autograder.engine.pool`); without one,
+        this grading starts (and ends) its own workers.
     """
     submission = Path(submission).resolve()
     suites = Path(suites).resolve()
     tasks = validate(submission, tasks, suites)
     started = time.perf_counter()
     become_subreaper()
-    runner = SubmissionRunner(submission, fixtures, limits)
+    runner = SubmissionRunner(submission, fixtures, limits, pool=pool)
     plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites))
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]

@@ -27,11 +27,26 @@ def kill_group(pid: int) -> None:
         pass
 
 
-def kill_descendants() -> int:
-    """SIGKILL every descendant of this process (repeatedly, since a dying one may fork); return how many."""
+def _with_descendants(pids) -> set[int]:
+    found = set()
+    for pid in pids:
+        try:
+            found |= {pid, *(child.pid for child in psutil.Process(pid).children(recursive=True))}
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def kill_descendants(spare=()) -> int:
+    """SIGKILL every descendant of this process (repeatedly, since a dying one may fork); return how many.
+
+    ``spare``: processes that stay, with their descendants (a worker pool's warm workers).
+    """
     killed = 0
+    spare = tuple(spare)
     for _ in range(20):
-        children = psutil.Process().children(recursive=True)
+        spared = _with_descendants(spare)
+        children = [child for child in psutil.Process().children(recursive=True) if child.pid not in spared]
         if not children:
             break
         for child in children:

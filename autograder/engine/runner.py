@@ -4,22 +4,32 @@ Each grading has a private workspace: the submission's ``xai_lab/`` copied witho
 following anything (:mod:`autograder.engine.intake`), hash-checked copies of the
 fixtures, and a copy of the worker-side engine code. Workers see only that (and the
 libraries), never the checkout.
+
+With a :class:`autograder.engine.pool.WorkerPool` the workspace lies in the pool's spool
+and the pool's warm workers serve the families it pools (each call in a child that sees
+only this workspace); the other families (TensorFlow) get their own worker as without.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.engine.intake import copy_submission
 from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
+from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
 from autograder.engine.workers import Limits, Worker
 from autograder.model import CallStatus, Reply
 from autograder.tasks import family_of
+
+if TYPE_CHECKING:
+    from autograder.engine.pool import WorkerPool
 
 ENGINE_SOURCE = Path(__file__).resolve().parents[1]
 # What a worker imports of the engine (it never sees the trusted side's modules).
@@ -53,12 +63,14 @@ def hash_tree(root: Path) -> dict[str, str]:
 class SubmissionRunner:
     """Run contract functions of one submission; every distinct request runs once."""
 
-    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None) -> None:
+    def __init__(self, submission: Path, fixtures: Path, limits: Limits | None = None,
+                 pool: WorkerPool | None = None) -> None:
         self.limits = limits or Limits()
         self.trusted_fixtures = Path(fixtures)
+        self.pool = pool
         # Workers read private copies: nothing a submission writes reaches the project's
         # fixtures or the submitted repository.
-        self._workspace = tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
+        self._workspace = pool.new_workspace() if pool else tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
         workspace = Path(self._workspace.name)
         self.fixtures = workspace / "fixtures"
         shutil.copytree(fixtures, self.fixtures, ignore=shutil.ignore_patterns("__pycache__"))
@@ -75,12 +87,35 @@ class SubmissionRunner:
         self._failed_imports: dict[str, Reply] = {}
         self._slow_functions: set[str] = set()
         self.import_seconds: dict[str, float] = {}
+        self._homes: dict[str, Path] = {}
+
+    def _pooled(self, family: str) -> bool:
+        return self.pool is not None and self.pool.serves(family)
 
     def prestart(self, modules) -> None:
         """Start the workers these modules need, so their imports overlap."""
-        for family in sorted({family_of(module).name for module in modules}):
-            if family not in self._workers:
+        families = sorted({family_of(module).name for module in modules})
+        if self.pool is not None:
+            self.pool.prestart(families)
+        for family in families:
+            if family not in self._workers and not self._pooled(family):
                 self._workers[family] = self._new_worker(family)
+
+    def _workspace_for(self, family: str) -> dict:
+        """What a pooled call of ``family`` may see of this grading (its home is made on first use)."""
+        home = self._homes.get(family)
+        if home is None:
+            home = Path(tempfile.mkdtemp(prefix=f"home-{family}-", dir=self.submission.parent))
+            if isolation_level() == NAMESPACES:
+                os.chown(home, NOBODY, NOBODY)  # the call runs as nobody there
+            self._homes[family] = home
+        return {"submission": str(self.submission), "fixtures": str(self.fixtures),
+                "fixture_hashes": self.fixture_hashes, "home": str(home)}
+
+    def _pooled_call(self, family: str, request: dict, timeout: float) -> tuple[Reply, bool]:
+        with self.pool.worker(family) as worker:
+            self.import_seconds.setdefault(family, worker.import_seconds)
+            return worker.call({**request, "workspace": self._workspace_for(family)}, timeout)
 
     def _new_worker(self, family: str) -> Worker:
         return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits,
@@ -118,9 +153,12 @@ class SubmissionRunner:
                                                          "message": refusal, "traceback": ""})
         if module in self._failed_imports:
             return self._failed_imports[module]
-        worker = self._ready_worker(family_of(module).name)
+        family = family_of(module).name
         timeout = self.limits.call_after_timeout if function in self._slow_functions else self.limits.call
-        reply, imported = worker.call(request, timeout)
+        if self._pooled(family):
+            reply, imported = self._pooled_call(family, request, timeout)
+        else:
+            reply, imported = self._ready_worker(family).call(request, timeout)
         if not imported and reply.status in (CallStatus.TIMEOUT, CallStatus.CRASHED):
             reply.error = {**reply.error, "during": "import"}
             self._failed_imports[module] = reply
@@ -132,7 +170,11 @@ class SubmissionRunner:
         for worker in self._workers.values():
             worker.kill()
         self._workers.clear()
-        kill_descendants()
+        if self.pool is None or isolation_level() == PROCESSES:
+            # The pool's workers outlive this grading (what its calls started is killed after each
+            # call). Under namespaces nothing can escape a worker's PID namespace, and other threads
+            # of a batch (fetching with git) must keep their processes.
+            kill_descendants(spare=self.pool.pids().values() if self.pool else ())
         self._workspace.cleanup()
 
     def __enter__(self) -> "SubmissionRunner":

@@ -165,8 +165,15 @@ def _symlink_chain(path: Path) -> dict[str, str]:
     return links
 
 
-def worker_view(engine: Path, fixtures: Path, submission: Path, private: Path) -> dict:
-    """The mounts of a worker's minimal root, as plain data for :func:`autograder.worker.isolation.enter_view`."""
+def worker_view(engine: Path, fixtures: Path | None, submission: Path | None, private: Path, *,
+                spool: Path | None = None) -> dict:
+    """The mounts of a worker's minimal root, as plain data for :func:`autograder.worker.isolation.enter_view`.
+
+    A pooled worker (:mod:`autograder.engine.pool`) gets no fixtures or submission but the pool's
+    ``spool`` (every grading's workspace); it keeps its privileges so that each call's child can
+    hide the spool again, bind its own grading's workspace and only then drop them
+    (:mod:`autograder.worker.pooled`).
+    """
     site_entries, _ = allowed_site_entries()
     site_packages = Path(sysconfig.get_paths()["purelib"])
     read_only = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
@@ -175,7 +182,7 @@ def worker_view(engine: Path, fixtures: Path, submission: Path, private: Path) -
     if venv_config.is_file():
         read_only.append(str(venv_config))
     read_only += [str(entry) for entry in site_entries if os.path.lexists(entry)]
-    read_only += [str(engine), str(fixtures), str(submission)]
+    read_only += [str(path) for path in (engine, fixtures, submission) if path is not None]
     overlays = {}
     for target, stub in FORBIDDEN_FILES.items():
         original = site_packages / target
@@ -186,9 +193,12 @@ def worker_view(engine: Path, fixtures: Path, submission: Path, private: Path) -
                 overlays[str(cached)] = str(engine / "autograder" / "worker" / "forbidden" / "empty")
     return {
         "read_only": read_only,
-        "writable": [str(private)],
+        # A pooled worker's private directory lies in the spool, which its children hide again.
+        "writable": [str(spool if spool is not None else private)],
+        "cwd": str(private),
         "overlays": overlays,
         "links": _symlink_chain(Path(sys.executable)),
         "devices": [device for device in DEVICES if os.path.exists(device)],
         "drop_to": NOBODY if isolation_level() == NAMESPACES else None,
+        "pooled": spool is not None,
     }

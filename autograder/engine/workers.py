@@ -4,6 +4,7 @@ One worker per framework family serves many calls of one submission (imports
 dominate the cost) but builds fresh fixtures for every call. Each call has a time
 limit; a worker that hangs, crashes or talks nonsense is killed with its whole
 process group and replaced for the next call, so it costs only its own checks.
+A pooled worker (:mod:`autograder.engine.pool`) serves the calls of many submissions.
 """
 
 from __future__ import annotations
@@ -76,23 +77,28 @@ class _OutputDrain(threading.Thread):
 
 
 class Worker:
-    """One worker process of one framework family for one submission."""
+    """One worker process of one framework family, for one submission or (``spool``) for a pool."""
 
-    def __init__(self, family: str, submission: Path, fixtures: Path, hashes: dict, limits: Limits, *,
-                 engine: Path, staging: Path) -> None:
+    def __init__(self, family: str, submission: Path | None, fixtures: Path | None, hashes: dict, limits: Limits, *,
+                 engine: Path, staging: Path, spool: Path | None = None) -> None:
         """``engine``: the private copy of the worker-side code; ``staging``: an empty directory the
-        worker mounts its minimal root on (inside its own mount namespace)."""
+        worker mounts its minimal root on (inside its own mount namespace). ``spool``: the directory
+        of a :class:`autograder.engine.pool.WorkerPool`'s grading workspaces; such a worker has no
+        submission of its own, every request names its grading's workspace, and every call runs in
+        a child that sees only that workspace (:mod:`autograder.worker.pooled`)."""
         self.family, self.limits = family, limits
-        self.forking = FAMILIES[family].forking
-        self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-")
-        if isolation_level() == NAMESPACES:
+        self.pooled = spool is not None
+        self.forking = FAMILIES[family].forking or self.pooled
+        self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-", dir=spool)
+        if isolation_level() == NAMESPACES and not self.pooled:
             os.chown(self.home.name, NOBODY, NOBODY)  # the worker runs as nobody there
         request_read, self.request_write = os.pipe()
         self.reply_read, reply_write = os.pipe()
-        view = worker_view(engine, fixtures, submission, Path(self.home.name)) if namespace_prefix() else {}
+        view = worker_view(engine, fixtures, submission, Path(self.home.name), spool=spool) \
+            if namespace_prefix() else {}
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
                   "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
-                  "view": view, "staging": str(staging), "fork": self.forking}
+                  "view": view, "staging": str(staging), "fork": self.forking, "pooled": self.pooled}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",

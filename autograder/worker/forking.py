@@ -42,8 +42,28 @@ def _reap_orphans() -> None:
         pass
 
 
-def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], handle, on_harness_error) -> None:
-    """Run ``request`` in a fresh child; write exactly one reply to ``reply_fd``."""
+def _sweep() -> None:
+    """As PID 1 of its namespace: kill every other process in it (what a call left running) and reap them."""
+    if os.getpid() != 1:
+        return  # without a PID namespace, -1 would mean every process of the user
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        while True:
+            os.waitpid(-1, 0)
+    except ChildProcessError:
+        pass
+
+
+def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], handle, on_harness_error,
+              sweep: bool = False) -> None:
+    """Run ``request`` in a fresh child; write exactly one reply to ``reply_fd``.
+
+    ``sweep`` (a pooled worker, whose next call may be another submission's): afterwards nothing
+    the call started survives.
+    """
     timeout = float(request.get("timeout", 30.0))
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -78,5 +98,7 @@ def serve_one(request: dict, reply_fd: int, close_in_child: tuple[int, ...], han
     if reply is None:
         ended = exit_status.describe(os.waitstatus_to_exitcode(status))
         reply = {"kind": "reply", "status": "crashed", "error": {"signal": ended}}
+    if sweep:
+        _sweep()
     _reap_orphans()
     protocol.write_message(reply_fd, reply)

@@ -7,7 +7,8 @@ except the private directory), mounts a fresh ``/proc`` of the worker's PID name
 pivots into that root and detaches the old one, so no path of the machine outside the
 view can be reached any more. Then it gives up the power to change that: as real root
 it becomes ``nobody``; inside a user namespace it drops every capability. Either way
-``no_new_privs`` is set, so nothing it executes can gain privileges.
+``no_new_privs`` is set, so nothing it executes can gain privileges. A pooled worker
+keeps its privileges: each call's child drops them (:mod:`autograder.worker.pooled`).
 """
 
 from __future__ import annotations
@@ -116,12 +117,18 @@ def enter_view(view: dict, staging: str) -> bool:
     os.makedirs(_inside(staging, OLD_ROOT), mode=0o700, exist_ok=True)
     _mount(None, staging, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
     _pivot(staging)
-    os.chdir(view["writable"][0])  # relative paths land in the private directory
+    os.chdir(view.get("cwd") or view["writable"][0])  # relative paths land in the private directory
     _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    if not view.get("pooled"):
+        drop_privileges(view)
+    return True
+
+
+def drop_privileges(view: dict) -> None:
+    """Give up the power to change the view: become ``nobody`` as real root, else drop every capability."""
     if view.get("drop_to") is not None:
         os.setgroups([])
         os.setresgid(view["drop_to"], view["drop_to"], view["drop_to"])
         os.setresuid(view["drop_to"], view["drop_to"], view["drop_to"])
     else:
         _drop_capabilities()
-    return True

@@ -1,4 +1,4 @@
-"""Worker entry point: serve call requests for one submission until the channel closes.
+"""Worker entry point: serve call requests for one submission (or, pooled, for many) until the channel closes.
 
 Started by ``autograder.engine.workers`` as ``python -I -c <bootstrap>`` with one JSON
 argument. ``-I`` keeps the submission's directory, ``PYTHONPATH`` and user site out
@@ -19,6 +19,7 @@ from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
 from autograder.worker.forking import serve_one
 from autograder.worker.isolation import enter_view
+from autograder.worker.pooled import enter_workspace
 
 
 def _preload(family: str) -> float:
@@ -32,21 +33,35 @@ def _preload(family: str) -> float:
     return time.perf_counter() - started
 
 
+def _pooled_call(request: dict, view: dict, on_imported) -> dict:
+    """In a pooled worker's child: enter the request's grading workspace, then handle the call."""
+    workspace = request.pop("workspace")
+    enter_workspace(workspace, view)
+    return calls.handle(request, FixtureStore(workspace["fixtures"], workspace["fixture_hashes"]), on_imported)
+
+
 def main() -> None:
     config = json.loads(sys.argv[1])
     request_fd, reply_fd = config["request_fd"], config["reply_fd"]
     # Before any library or submission code: afterwards nothing outside the view exists.
-    view_entered = enter_view(config.get("view") or {}, config.get("staging", ""))
+    view = config.get("view") or {}
+    view_entered = enter_view(view, config.get("staging", ""))
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
-    sys.path.append(config["submission"])
-    store = FixtureStore(config["fixtures"], config["fixture_hashes"])
+    pooled = bool(config.get("pooled"))
+    if not pooled:
+        sys.path.append(config["submission"])
+        store = FixtureStore(config["fixtures"], config["fixture_hashes"])
     write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "view_entered": view_entered})
     while True:
         try:
             request = read_message(request_fd)
         except EOFError:
             return
+        if pooled:
+            serve_one(request, reply_fd, (request_fd, reply_fd),
+                      lambda req, on_imported: _pooled_call(req, view, on_imported), calls.harness_error, sweep=True)
+            continue
         if config.get("fork"):
             serve_one(request, reply_fd, (request_fd, reply_fd),
                       lambda req, on_imported: calls.handle(req, store, on_imported), calls.harness_error)

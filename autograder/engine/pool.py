@@ -1,0 +1,109 @@
+"""Warm workers shared by many gradings (a batch, a test session): the framework imports are paid once.
+
+A :class:`WorkerPool` starts one pooled worker per framework family it serves (torch,
+sklearn, clip) the first time a grading needs it, and keeps it for every later grading.
+The worker process never runs submission code: each call runs in its own forked child
+which, before any submission code, hides the pool's spool (every grading's workspace),
+binds only its own grading's workspace and drops its privileges
+(:mod:`autograder.worker.pooled`); after each call everything the call started is killed.
+So a pooled call sees exactly what a call of a per-grading worker sees.
+
+TensorFlow is not pooled: every grading keeps its own TensorFlow worker process
+(TensorFlow's runtime is not meant to be forked after its import, and each fork would
+carry its thread pools' state), so its import is paid per grading as before.
+
+Gradings may use one pool from several threads (``autograder batch --jobs N``): calls of a
+family are served one at a time, each in a fresh child, so two gradings never share a
+serving child. Gradings never share a workspace: each has its own directory in the spool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import threading
+from pathlib import Path
+
+from autograder.engine.workers import Limits, Worker
+
+POOLED_FAMILIES = ("torch", "sklearn", "clip")
+
+
+class WorkerPool:
+    """Warm pooled workers for ``families``; close it (or use it as a context manager) when done."""
+
+    def __init__(self, limits: Limits | None = None, families: tuple[str, ...] = POOLED_FAMILIES) -> None:
+        from autograder.engine.runner import copy_worker_code  # the runner uses pools: import here
+
+        self.limits = limits or Limits()
+        self.families = tuple(family for family in families if family in POOLED_FAMILIES)
+        self._root = tempfile.TemporaryDirectory(prefix="xai-lab-pool-")
+        root = Path(self._root.name).resolve()
+        self.engine = copy_worker_code(root / "engine")
+        self.staging = root / "root"
+        self.staging.mkdir()
+        self.spool = root / "spool"
+        self.spool.mkdir(mode=0o755)
+        self._workers: dict[str, Worker] = {}
+        self._locks = {family: threading.Lock() for family in self.families}
+        self._starting = threading.Lock()
+        self.starts = {family: 0 for family in self.families}
+
+    def serves(self, family: str) -> bool:
+        return family in self._locks
+
+    def new_workspace(self) -> tempfile.TemporaryDirectory:
+        """A grading's private workspace directory, inside the spool the pooled workers can reach."""
+        return tempfile.TemporaryDirectory(prefix="xai-lab-grading-", dir=self.spool)
+
+    def prestart(self, families) -> None:
+        """Start the pooled workers of ``families`` that are not running, so their imports overlap."""
+        with self._starting:
+            for family in families:
+                if self.serves(family):
+                    worker = self._workers.get(family)
+                    if worker is None or not worker.alive:
+                        self._start(family)
+
+    def _start(self, family: str) -> Worker:
+        old = self._workers.pop(family, None)
+        if old is not None:
+            old.kill()
+        worker = Worker(family, None, None, {}, self.limits, engine=self.engine, staging=self.staging,
+                        spool=self.spool)
+        self._workers[family] = worker
+        self.starts[family] += 1
+        return worker
+
+    @contextlib.contextmanager
+    def worker(self, family: str):
+        """The ready pooled worker of ``family``, for one call at a time; restarted if it died."""
+        with self._locks[family]:
+            with self._starting:
+                worker = self._workers.get(family)
+                if worker is None or not worker.alive:
+                    worker = self._start(family)
+            if worker.import_seconds is None:
+                try:
+                    worker.wait_ready()
+                except Exception as error:
+                    worker.kill()
+                    raise RuntimeError(f"the pooled {family} worker did not start: {error!r}\n"
+                                       f"{worker.drain.take()}") from error
+            yield worker
+
+    def pids(self) -> dict[str, int]:
+        """Process id of each running pooled worker (the ``unshare`` process under namespaces)."""
+        return {family: worker.process.pid for family, worker in self._workers.items() if worker.alive}
+
+    def close(self) -> None:
+        for worker in self._workers.values():
+            worker.kill()
+        self._workers.clear()
+        self._root.cleanup()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

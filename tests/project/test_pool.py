@@ -1,0 +1,114 @@
+"""Warm pooled workers (issue 14, item 5): one pool grades many submissions, each as a fresh
+grading would, and each call sees only its own grading's workspace."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psutil
+import pytest
+
+from autograder.engine.grading import FIXTURES, grade
+from autograder.engine.runner import SubmissionRunner
+from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
+from tests.project.conftest import FAST_LIMITS
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
+from tests.project.hostile_submissions import HOSTILE, in_grad_cam, leaves_processes
+from tests.project.pooling import without_timings, worker_pool  # noqa: F401  (a fixture)
+
+needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="needs namespaces")
+
+
+def pool_tree(pool) -> dict[str, list[int]]:
+    """Each pooled worker's process and all its descendants, by family."""
+    tree = {}
+    for family, pid in pool.pids().items():
+        process = psutil.Process(pid)
+        tree[family] = sorted([pid, *(child.pid for child in process.children(recursive=True))])
+    return tree
+
+
+def test_a_pool_grades_two_submissions_as_fresh_gradings_do(worker_pool, reference_grade, stub_grade):
+    reference = grade(SOLUTIONS, ["grad_cam"], pool=worker_pool)
+    tree = pool_tree(worker_pool)
+    stubs = grade(ASSIGNMENTS, ["grad_cam"], pool=worker_pool)
+    assert without_timings(reference) == without_timings(reference_grade)
+    assert without_timings(stubs) == without_timings(stub_grade)
+    assert reference.score > stubs.score
+    # The same warm worker served both (its imports paid once), and no call left a process behind.
+    assert pool_tree(worker_pool) == tree and worker_pool.starts["torch"] == 1
+    assert reference.import_seconds == stubs.import_seconds and reference.import_seconds["torch"] > 0
+
+
+def _probe(other_workspace: str, spool: str) -> Submission:
+    return in_grad_cam("pool_probe", f'''import json, os, sys, tempfile
+seen = {{"uid": os.getuid(), "spool": sorted(os.listdir({spool!r})), "cwd": os.getcwd(),
+        "private": tempfile.gettempdir(), "submission": [p for p in sys.path if "submission" in p]}}
+seen["capabilities"] = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0]
+seen["other"] = [path for path in ({other_workspace!r}, {other_workspace + "/submission/xai_lab"!r})
+                 if os.path.lexists(path)]
+seen["processes"] = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+seen["self"] = os.getpid()
+try:
+    os.listdir("/proc/1/root/")
+    seen["parent_root"] = "readable"
+except OSError as error:
+    seen["parent_root"] = type(error).__name__
+seen["writable"] = []
+for directory in [{spool!r}, os.path.dirname(os.path.dirname(__file__)), "/tmp", "/"]:
+    try:
+        with open(os.path.join(directory, "probe-write"), "w") as handle:
+            handle.write("x")
+        seen["writable"].append(directory)
+    except OSError:
+        pass
+raise RuntimeError(json.dumps(seen))''')
+
+
+@needs_namespaces
+def test_a_pooled_call_sees_neither_the_other_submissions_nor_the_spool(worker_pool, tmp_path):
+    spool = str(worker_pool.spool)
+    with SubmissionRunner(SOLUTIONS, FIXTURES, pool=worker_pool) as other:
+        other_workspace = str(other.submission.parent)
+        assert other.call({"module": "grad_cam", "function": "overlay_heatmap", "input": "planted",
+                           "kwargs": {}}).status is not None  # the other grading is live in the pool
+        probe = build(_probe(other_workspace, spool), tmp_path)
+        with SubmissionRunner(probe, FIXTURES, pool=worker_pool) as runner:
+            reply = runner.call({"module": "grad_cam", "function": "grad_cam", "input": "planted", "kwargs": {}})
+            own = runner.submission.parent
+    assert reply.status == "raised", reply
+    seen = json.loads(reply.error["message"])
+    assert seen["other"] == []
+    assert seen["spool"] == [own.name]  # the spool shows this grading's workspace only
+    assert seen["submission"] == [str(own / "submission")]
+    assert seen["cwd"] == seen["private"] and seen["private"].startswith(str(own) + "/home-torch-")
+    assert seen["writable"] == []
+    assert seen["processes"] == [1, seen["self"]]  # the pooled worker and this call, nothing else
+    assert seen["parent_root"] == "PermissionError"
+    if isolation_level() == NAMESPACES:
+        assert seen["uid"] == NOBODY
+    assert int(seen["capabilities"], 16) == 0
+
+
+def test_crashing_hanging_and_process_leaving_submissions_cost_only_their_own_calls(worker_pool, tmp_path,
+                                                                                      reference_grade):
+    grade(SOLUTIONS, ["grad_cam"], pool=worker_pool)  # the pool is warm
+    tree = pool_tree(worker_pool)
+    hostile = {submission.name: submission for submission in HOSTILE}
+    seconds = f"{700 + time.time_ns() % 1000}.5"
+    cases = [hostile["segfault"], hostile["hangs"], leaves_processes(seconds),
+             Submission("import_hangs", "grad_cam", (), at_import="while True:\n    pass")]
+    for submission in cases:
+        started = time.monotonic()
+        result = grade(build(submission, tmp_path / submission.name), ["grad_cam"], limits=FAST_LIMITS,
+                       pool=worker_pool)
+        checks = [r for r in result.results if r.function == "grad_cam"]
+        if submission.name != "leaves_processes":  # that one computes Grad-CAM correctly
+            assert checks and not any(r.passed for r in checks), submission.name
+        assert time.monotonic() - started < 60, submission.name
+        assert pool_tree(worker_pool) == tree, submission.name  # same worker, nothing left running
+    assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
+    after = grade(SOLUTIONS, ["grad_cam"], pool=worker_pool)
+    assert without_timings(after) == without_timings(reference_grade)
+    assert worker_pool.starts["torch"] == 1
