@@ -7,11 +7,21 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.grading import grade
+from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
 from tests.project.editing import SOLUTIONS, Submission, build
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
 FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
+
+
+@pytest.fixture(scope="session")
+def worker_pool():
+    """Warm torch, scikit-learn and CLIP workers for the whole session (one per xdist worker):
+    corpora of mutants, variants and fakes pay the framework imports once. Trust and hostile
+    tests grade with fresh workers; ``test_pool.py`` shows both give the same results."""
+    with WorkerPool() as pool:
+        yield pool
 
 
 @pytest.fixture(scope="session")

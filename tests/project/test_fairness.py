@@ -22,23 +22,24 @@ def points(grade_result, function: str | None = None, bonus: bool | None = None)
                if (function is None or r.function == function) and (bonus is None or r.bonus == bonus))
 
 
-def test_a_hollow_submission_earns_at_most_5_of_100(tmp_path):
-    result = grade(build(HOLLOW, tmp_path), ALL)
+def test_a_hollow_submission_earns_at_most_5_of_100(tmp_path, worker_pool):
+    result = grade(build(HOLLOW, tmp_path), ALL, pool=worker_pool)
     earned = {r.check: r.score for r in result.results if r.passed}
     print(f"hollow: {points(result):g} of {result.max_score:g}, earned in {earned}")
     assert points(result) <= 5, earned
 
 
-def test_raising_everywhere_earns_nothing(tmp_path):
-    result = grade(build(RAISES_EVERYWHERE, tmp_path), ALL)
+def test_raising_everywhere_earns_nothing(tmp_path, worker_pool):
+    result = grade(build(RAISES_EVERYWHERE, tmp_path), ALL, pool=worker_pool)
     print(f"raising everywhere: {points(result):g} of {result.max_score:g}")
     assert points(result) == 0, {r.check for r in result.results if r.passed}
 
 
 @pytest.fixture(scope="module")
-def cheap_fakes(tmp_path_factory):
+def cheap_fakes(tmp_path_factory, worker_pool):
     """A colour-mask Grad-CAM, token scores by position and a counterfactual that blends in a fixed colour."""
-    return grade(build(CHEAP_FAKES, tmp_path_factory.mktemp("fakes")), ["grad_cam", "clip_tokens", "counterfactual"])
+    return grade(build(CHEAP_FAKES, tmp_path_factory.mktemp("fakes")), ["grad_cam", "clip_tokens", "counterfactual"],
+                 pool=worker_pool)
 
 
 def test_a_colour_mask_earns_at_most_5_of_grad_cams_30(cheap_fakes):
@@ -55,14 +56,14 @@ def test_a_fixed_blend_toward_the_target_colour_earns_nothing(cheap_fakes):
     assert points(cheap_fakes, "generate_counterfactual") == 0
 
 
-def test_a_grad_cam_of_the_blurred_input_earns_at_most_5_of_30(tmp_path):
-    earned = points(grade(build(BLURRED_INPUT, tmp_path), ["grad_cam"]), "grad_cam")
+def test_a_grad_cam_of_the_blurred_input_earns_at_most_5_of_30(tmp_path, worker_pool):
+    earned = points(grade(build(BLURRED_INPUT, tmp_path), ["grad_cam"], pool=worker_pool), "grad_cam")
     print(f"blurred input: {earned:g} of grad_cam's 30")
     assert earned <= 5
 
 
-def test_a_hard_coded_class_earns_nothing_in_the_class_checks(tmp_path):
-    result = grade(build(HARD_CODED_CLASS, tmp_path), ["grad_cam"])
+def test_a_hard_coded_class_earns_nothing_in_the_class_checks(tmp_path, worker_pool):
+    result = grade(build(HARD_CODED_CLASS, tmp_path), ["grad_cam"], pool=worker_pool)
     class_checks = {r.check: r.score for r in result.results
                     if r.check in ("test_grad_cam_planted_regions", "test_grad_cam_default_class")}
     print(f"hard-coded class 235: {class_checks}")

@@ -27,7 +27,7 @@ FIXED_OUTPUT = Submission("fixed_output", "grad_cam", (), at_import=(
 
 
 @pytest.fixture(scope="module")
-def gradings(tmp_path_factory):
+def gradings(tmp_path_factory, worker_pool):
     mutant_root = tmp_path_factory.mktemp("mutant")
     source = (SOLUTIONS / "xai_lab" / "grad_cam.py").read_text()
     relu = "cam = torch.relu((weights * activation).sum(dim=1, keepdim=True)).detach()"
@@ -36,8 +36,9 @@ def gradings(tmp_path_factory):
     (mutant_root / "xai_lab" / "grad_cam.py").write_text(
         source.replace(relu, "cam = (weights * activation).sum(dim=1, keepdim=True).detach()"))
     fixed = build(FIXED_OUTPUT, tmp_path_factory.mktemp("fixed"))
-    return {"reference": grade(SOLUTIONS), "stubs": grade(ASSIGNMENTS, ["grad_cam"]),
-            "mutant": grade(mutant_root, ["grad_cam"]), "fixed": grade(fixed, ["grad_cam"])}
+    return {"reference": grade(SOLUTIONS, pool=worker_pool), "stubs": grade(ASSIGNMENTS, ["grad_cam"], pool=worker_pool),
+            "mutant": grade(mutant_root, ["grad_cam"], pool=worker_pool),
+            "fixed": grade(fixed, ["grad_cam"], pool=worker_pool)}
 
 
 @pytest.fixture(scope="module")

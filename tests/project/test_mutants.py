@@ -27,10 +27,10 @@ VARIANTS = [(task, variant) for task in TASKS.values() for variant in task.varia
 
 @pytest.mark.parametrize("task, group", MUTANT_GRADINGS,
                          ids=[f"{t.name}-{'+'.join(m.name for m in group)}" for t, group in MUTANT_GRADINGS])
-def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, group, tmp_path):
+def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, group, tmp_path, worker_pool):
     """One grading for mutants of different functions (``Task.mutant_gradings``)."""
     combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
-    graded = grade_naming_mistakes(build(combined, tmp_path), [task.name])
+    graded = grade_naming_mistakes(build(combined, tmp_path), [task.name], pool=worker_pool)
     checks, failed = graded.by_check(), graded.failed()
     # Only the task's own worker starts (TensorFlow never shares a process with torch).
     assert set(graded.grade.import_seconds) == {family_of(task.name).name}
@@ -55,8 +55,8 @@ def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, gro
 
 
 @pytest.mark.parametrize("task, variant", VARIANTS, ids=[f"{t.name}-{v.name}" for t, v in VARIANTS])
-def test_allowed_variation_earns_full_points(task, variant, tmp_path):
-    graded = grade_naming_mistakes(build(variant, tmp_path), [task.name])
+def test_allowed_variation_earns_full_points(task, variant, tmp_path, worker_pool):
+    graded = grade_naming_mistakes(build(variant, tmp_path), [task.name], pool=worker_pool)
     assert {name: result.feedback for name, result in graded.failed().items()} == {}
 
 

@@ -15,7 +15,7 @@ from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_l
 from tests.project.conftest import FAST_LIMITS
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
 from tests.project.hostile_submissions import HOSTILE, in_grad_cam, leaves_processes
-from tests.project.pooling import without_timings, worker_pool  # noqa: F401  (a fixture)
+from tests.project.pooling import without_timings
 
 needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="needs namespaces")
 

@@ -240,10 +240,10 @@ def test_rounds_cover_every_pair_once_and_keep_mutants_apart():
 
 
 @pytest.mark.parametrize("number", range(len(ROUNDS)), ids=lambda n: f"round{n + 1}")
-def test_each_public_check_catches_its_mutant(number, tmp_path):
+def test_each_public_check_catches_its_mutant(number, tmp_path, worker_pool):
     expectations = ROUNDS[number]
     tasks = sorted({e.task for e in expectations})
-    result = grade(build_round(expectations, tmp_path), tasks, suites=PUBLIC)
+    result = grade(build_round(expectations, tmp_path), tasks, suites=PUBLIC, pool=worker_pool)
     by_check = {r.check: r for r in result.results}
     problems = []
     for e in expectations:

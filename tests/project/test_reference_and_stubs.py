@@ -25,13 +25,13 @@ RICH_TAG = re.compile(r"\[[a-z#/@]")
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return grade(SOLUTIONS, ALL)
+def reference(worker_pool):
+    return grade(SOLUTIONS, ALL, pool=worker_pool)
 
 
 @pytest.fixture(scope="module")
-def stubs():
-    return grade(ASSIGNMENTS, ALL)
+def stubs(worker_pool):
+    return grade(ASSIGNMENTS, ALL, pool=worker_pool)
 
 
 def _per_function(grade_result, *, bonus: bool, field: str = "max_score") -> dict:
@@ -85,7 +85,8 @@ def test_stubs_score_zero_with_not_implemented_feedback(stubs):
 
 
 def test_same_submission_graded_twice_gives_identical_results(reference, stubs):
-    """Everything but timings, attachments (the arrays a report shows) included."""
+    """Everything but timings, attachments (the arrays a report shows) included; the first grading
+    ran on the session's warm pool, the second on fresh workers."""
     def without_timings(grade_result):
         return [{k: v for k, v in vars(r).items() if k != "seconds"} for r in grade_result.results]
 
@@ -94,13 +95,13 @@ def test_same_submission_graded_twice_gives_identical_results(reference, stubs):
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
-def test_each_function_implemented_alone_scores_exactly_its_own_points(index, tmp_path):
+def test_each_function_implemented_alone_scores_exactly_its_own_points(index, tmp_path, worker_pool):
     """One grading per index: in every module the index-th contract function is the reference's,
     every other one raises NotImplementedError."""
     submission = one_function_each(index)
     alone = implemented_alone(submission)
     tasks = [task for task in ALL if alone[TASKS[task].module] is not None]
-    result = grade(build(submission, tmp_path), tasks)
+    result = grade(build(submission, tmp_path), tasks, pool=worker_pool)
     for task in tasks:
         kept = alone[TASKS[task].module]
         for bonus in (False, True):
