@@ -31,6 +31,10 @@ BOOTSTRAP = (
 )
 # A forking worker enforces each call's limit itself; the trusted side waits this much longer.
 FORK_MARGIN = 10.0
+# A pooled worker serves every later grading too: killing it costs them all its import, so the
+# backstop gives its own time limit more room (a pooled restart was seen once under xdist load;
+# a late reply past the 10 s margin is the suspected cause, not a confirmed one).
+POOLED_FORK_MARGIN = 30.0
 
 # Variables a worker may see: nothing else of the caller's environment (tokens, CI
 # secrets) reaches submission code.
@@ -132,7 +136,8 @@ class Worker:
         self.drain.take()  # output before this call belongs to no check
         started = time.monotonic()
         # A forking worker enforces the limit itself and survives; ours is the backstop.
-        deadline = started + timeout + (FORK_MARGIN if self.forking else 0.0)
+        margin = (POOLED_FORK_MARGIN if self.pooled else FORK_MARGIN) if self.forking else 0.0
+        deadline = started + timeout + margin
         try:
             protocol.write_message(self.request_write, {**request, "timeout": timeout})
             while True:

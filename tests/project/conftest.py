@@ -9,7 +9,7 @@ import pytest
 from autograder.engine.grading import grade
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
-from tests.project.editing import SOLUTIONS, Submission, build
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
 FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
@@ -27,6 +27,11 @@ def worker_pool():
 @pytest.fixture(scope="session")
 def reference_grade():
     return grade(SOLUTIONS, ["grad_cam"])
+
+
+@pytest.fixture(scope="session")
+def stub_grade():
+    return grade(ASSIGNMENTS, ["grad_cam"])
 
 
 def pytest_configure(config):

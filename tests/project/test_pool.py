@@ -108,6 +108,7 @@ def test_crashing_hanging_and_process_leaving_submissions_cost_only_their_own_ca
             assert checks and not any(r.passed for r in checks), submission.name
         assert time.monotonic() - started < 60, submission.name
         assert pool_tree(worker_pool) == tree, submission.name  # same worker, nothing left running
+        assert worker_pool.starts["torch"] == 1, (submission.name, result.results[0].feedback)
     assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
     after = grade(SOLUTIONS, ["grad_cam"], pool=worker_pool)
     assert without_timings(after) == without_timings(reference_grade)
