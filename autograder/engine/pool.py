@@ -24,11 +24,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+from autograder.engine import leftovers
 from autograder.engine.workers import Limits, Worker
 
 POOLED_FAMILIES = ("torch", "sklearn", "clip")
-
-
 class WorkerPool:
     """Warm pooled workers for ``families``; close it (or use it as a context manager) when done."""
 
@@ -37,7 +36,8 @@ class WorkerPool:
 
         self.limits = limits or Limits()
         self.families = tuple(family for family in families if family in POOLED_FAMILIES)
-        self._root = tempfile.TemporaryDirectory(prefix="xai-lab-pool-")
+        leftovers.sweep()  # pools of batches killed before they could remove them
+        self._root = leftovers.ClaimedDirectory(prefix="xai-lab-pool-")
         root = Path(self._root.name).resolve()
         self.engine = copy_worker_code(root / "engine")
         self.staging = root / "root"

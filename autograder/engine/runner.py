@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder.engine import leftovers
 from autograder.engine.intake import copy_submission
 from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
@@ -70,7 +71,9 @@ class SubmissionRunner:
         self.pool = pool
         # Workers read private copies: nothing a submission writes reaches the project's
         # fixtures or the submitted repository.
-        self._workspace = pool.new_workspace() if pool else tempfile.TemporaryDirectory(prefix="xai-lab-grading-")
+        if pool is None:
+            leftovers.sweep()  # workspaces of gradings killed before they could remove them
+        self._workspace = pool.new_workspace() if pool else leftovers.ClaimedDirectory(prefix="xai-lab-grading-")
         workspace = Path(self._workspace.name)
         self.fixtures = workspace / "fixtures"
         shutil.copytree(fixtures, self.fixtures, ignore=shutil.ignore_patterns("__pycache__"))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import exit_status, protocol
+from autograder.engine import leftovers
 from autograder.engine.processes import kill_group, limit_worker_resources
 from autograder.engine.sandbox import NAMESPACES, NOBODY, isolation_level, namespace_prefix, worker_view
 from autograder.model import CallStatus, Reply
@@ -93,7 +94,9 @@ class Worker:
         self.family, self.limits = family, limits
         self.pooled = spool is not None
         self.forking = FAMILIES[family].forking or self.pooled
-        self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-", dir=spool)
+        # A pooled worker's home lies in the pool's spool, which the pool removes; others in /tmp.
+        self.home = tempfile.TemporaryDirectory(prefix=f"xai-lab-{family}-", dir=spool) if spool \
+            else leftovers.ClaimedDirectory(prefix=f"xai-lab-{family}-")
         if isolation_level() == NAMESPACES and not self.pooled:
             os.chown(self.home.name, NOBODY, NOBODY)  # the worker runs as nobody there
         request_read, self.request_write = os.pipe()

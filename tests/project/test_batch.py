@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -145,6 +146,7 @@ def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
     small = tmp_path / "roster.csv"
     small.write_text("student,repository\n" + "\n".join(f"s{i},{root / 'stub'}" for i in range(2)) + "\n")
     out = tmp_path / "out"
+    pools_before = {path for path in Path(tempfile.gettempdir()).glob("xai-lab-pool-*") if path.is_dir()}
     process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(small), "--out", str(out), *FAST],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -152,10 +154,16 @@ def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
         time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # The killed batch could not remove its pool of warm workers; the next pool removes it.
+    pools_after = {path for path in Path(tempfile.gettempdir()).glob("xai-lab-pool-*") if path.is_dir()}
+    orphaned = [root for root in pools_after - pools_before
+                if Path(f"{root}.owner").read_text().split()[0] == str(process.pid)]
+    assert orphaned
     done = {path.stem: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
     assert set(done) == {"s0"}
     resumed = batch(small, "--out", out, *FAST)
     assert resumed.returncode == 0, resumed.stderr
+    assert not any(root.exists() for root in orphaned)
     after = {path.stem: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
     assert set(after) == {"s0", "s1"}
     assert all(after[name] == mtime for name, mtime in done.items())  # not graded again

@@ -1,0 +1,36 @@
+"""Temporary directories of a killed grader are removed by the next one, never those of a running one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder.engine import leftovers
+from tests.project.editing import REPO
+
+CLAIM_AND_EXIT = "import sys; from autograder.engine import leftovers; leftovers.claim(sys.argv[1])"
+
+
+def test_a_dead_owners_directory_is_swept_and_a_living_owners_is_kept(tmp_path):
+    dead = tmp_path / "xai-lab-grading-dead"
+    (dead / "fixtures").mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", CLAIM_AND_EXIT, str(dead)], cwd=REPO, check=True)
+    alive = leftovers.ClaimedDirectory(prefix="xai-lab-grading-", dir=tmp_path)
+    unclaimed = tmp_path / "xai-lab-grading-unclaimed"  # being made right now, or not ours
+    unclaimed.mkdir()
+
+    assert leftovers.sweep(tmp_path) == [dead]
+
+    assert not dead.exists() and not Path(f"{dead}.owner").exists()
+    assert Path(alive.name).is_dir() and unclaimed.is_dir()
+    alive.cleanup()
+    assert not Path(alive.name).exists() and not Path(f"{alive.name}.owner").exists()
+
+
+def test_a_reused_pid_does_not_keep_a_leftover(tmp_path):
+    directory = tmp_path / "xai-lab-torch-old"
+    directory.mkdir()
+    pid, start = leftovers.process_identity(1).split()
+    Path(f"{directory}.owner").write_text(f"{pid} {int(start) + 12345}\n")  # pid 1 runs, but started otherwise
+    assert leftovers.sweep(tmp_path) == [directory]
