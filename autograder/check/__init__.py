@@ -9,6 +9,8 @@ from pathlib import Path
 from autograder.commandline import grade_with_progress, parse_tasks
 from autograder.engine.grading import PUBLIC_SUITES
 from autograder.reports import terminal
+from autograder.reports.gradescope import write_atomically
+from autograder.reports.html import as_html
 
 NOTICE = ("Öffentliche Checks: eine Hilfe zum Testen deines Codes. Über die Note entscheiden die "
           "versteckten Checks, die nach jedem Push in der CI laufen.")
@@ -20,6 +22,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("submission", nargs="?", type=Path, default=Path("."),
                         help="Verzeichnis mit xai_lab/ (Standard: das aktuelle Verzeichnis)")
     parser.add_argument("--tasks", help="Aufgaben, durch Kommas getrennt: grad_cam, counterfactual, clip_tokens, pdp")
+    parser.add_argument("--html", type=Path, metavar="DATEI",
+                        help="Bericht mit Bildern schreiben: deine Ergebnisse neben denen der Referenz (im Browser öffnen)")
     parser.set_defaults(run=run)
 
 
@@ -29,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return status
     terminal.print_text(result, title="xai-lab: öffentliche Checks")
+    if args.html:
+        write_atomically(args.html, as_html(result, title="xai-lab: öffentliche Checks"))
+        print(f"Bericht mit Bildern: {args.html} (im Browser öffnen)")
     passed = sum(r.passed for r in result.results)
     print(f"{passed} von {len(result.results)} öffentlichen Checks bestanden. {NOTICE}")
     return 0 if result.complete else 3

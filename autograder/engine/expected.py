@@ -8,7 +8,10 @@ result. Checks use them to name a mistake a submission's result matches. The cod
 of a mistake never lands here, only its outputs.
 
 ``python -m autograder expected`` rewrites the files; project tests fail when they are
-stale.
+stale. It also stores the reference's results on the *public* cases beside the public
+checks (``reference.*``, no mistakes): the report draws them next to the student's
+result. Public cases differ from every hidden case, so these files show no hidden
+case's result; the public checks never read them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from autograder.loading import load_module
 
 VALUES_FILE = "expected.npz"
 META_FILE = "expected.json"
+# The reference's results on a public suite's cases: pictures only, never a check's truth.
+PUBLIC_VALUES_FILE = "reference.npz"
+PUBLIC_META_FILE = "reference.json"
 # npz entries of a mistake's output: "<mistake>::<case>" followed by the value's own suffixes.
 MISTAKE_SEPARATOR = "::"
 # Two outputs count as the same result when every number agrees this closely (float32 rounding).
@@ -39,13 +45,13 @@ def task_fixture_hashes(all_hashes: dict[str, str], task: str) -> dict[str, str]
     return {path: digest for path, digest in all_hashes.items() if path.startswith(f"{task}/")}
 
 
-def _flatten(name: str, value) -> dict[str, np.ndarray]:
+def flatten(name: str, value) -> dict[str, np.ndarray]:
     """npz entries of one case: an array as ``name``; a tuple/list as ``name[0]``, ``name[1]``, ...;
     a dict as ``name{key}``."""
     if isinstance(value, (list, tuple)):
-        return {k: v for i, item in enumerate(value) for k, v in _flatten(f"{name}[{i}]", item).items()}
+        return {k: v for i, item in enumerate(value) for k, v in flatten(f"{name}[{i}]", item).items()}
     if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _flatten(f"{name}{{{key}}}", item).items()}
+        return {k: v for key, item in value.items() for k, v in flatten(f"{name}{{{key}}}", item).items()}
     return {name: np.asarray(value)}
 
 
@@ -79,10 +85,10 @@ class ExpectedValues:
     """The stored reference results of one task's cases (arrays, or lists/dicts of arrays),
     and the outputs of the listed mistakes where they differ from the reference."""
 
-    def __init__(self, suite_dir: Path) -> None:
+    def __init__(self, suite_dir: Path, values_file: str = VALUES_FILE, meta_file: str = META_FILE) -> None:
         self.task = suite_dir.name
-        self.meta = json.loads((suite_dir / META_FILE).read_text())
-        with np.load(suite_dir / VALUES_FILE, allow_pickle=False) as data:
+        self.meta = json.loads((suite_dir / meta_file).read_text())
+        with np.load(suite_dir / values_file, allow_pickle=False) as data:
             entries = {name: data[name] for name in data.files}
         self.values = {case: _unflatten(entries, case, info["shape"])
                        for case, info in self.meta["cases"].items() if info["status"] == "ok"}
@@ -150,7 +156,7 @@ def run_cases(submission: Path, fixtures: Path, cases: dict[str, dict], task: st
 def _store(prefix: str, output: dict, arrays: dict) -> dict:
     """Add the npz entries of one output to ``arrays``; return its metadata."""
     if output["status"] == "ok":
-        entries = _flatten(prefix, output["value"])
+        entries = flatten(prefix, output["value"])
         unstorable = [key for key, array in entries.items() if array.dtype.hasobject]
         if unstorable:
             raise ValueError(f"cannot store {unstorable}: not plain numbers or strings")
@@ -183,7 +189,7 @@ def same_output(first: dict, second: dict) -> bool:
         return first.get("error_type") == second.get("error_type")
     if _shape_of(first["value"]) != _shape_of(second["value"]):
         return False
-    a, b = _flatten("v", first["value"]), _flatten("v", second["value"])
+    a, b = flatten("v", first["value"]), flatten("v", second["value"])
     for key in a:
         x, y = a[key], b[key]
         if x.shape != y.shape or x.dtype != y.dtype:
@@ -224,6 +230,20 @@ def write(suite_dir: Path, reference: tuple[dict, dict], mistakes: dict[str, dic
         }
     np.savez_compressed(suite_dir / VALUES_FILE, **arrays)
     (suite_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def write_public(suite_dir: Path, reference: tuple[dict, dict]) -> None:
+    """Store the reference's results on a public suite's cases (``reference.*``, no mistakes)."""
+    arrays, meta = reference_entries(*reference, load_cases(suite_dir))
+    np.savez_compressed(suite_dir / PUBLIC_VALUES_FILE, **arrays)
+    (suite_dir / PUBLIC_META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def public_reference(suite_dir: Path) -> ExpectedValues | None:
+    """The stored reference results of a public suite, or None for a suite without them (every hidden one)."""
+    if not (suite_dir / PUBLIC_META_FILE).is_file():
+        return None
+    return ExpectedValues(suite_dir, PUBLIC_VALUES_FILE, PUBLIC_META_FILE)
 
 
 def stored_mistakes(suite_dir: Path) -> dict[str, dict]:

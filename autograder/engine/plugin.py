@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.expected import ExpectedValues, load_cases
+from autograder.engine.expected import ExpectedValues, load_cases, public_reference
 from autograder import pictures
 from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner
@@ -93,6 +93,7 @@ class GradingPlugin:
         self._expected: dict[Path, ExpectedValues] = {}
         self._pending: dict[str, _Pending] = {}
         self._pictured: set[tuple[str, str]] = set()
+        self._public_references: dict[Path, ExpectedValues | None] = {}
 
     # -- collection ---------------------------------------------------------------
     def pytest_configure(self, config) -> None:
@@ -146,10 +147,24 @@ class GradingPlugin:
                 pending.harness_errors.append(f"{case}: {reply.error.get('type')}: {reply.error.get('message')}")
             if (suite_dir.name, case) not in self._pictured:  # each case's picture once, on its first check
                 self._pictured.add((suite_dir.name, case))
-                pending.attachments.extend(pictures.for_call(suite_dir.name, case, cases[case], reply, self._fixtures_dir))
+                pending.attachments.extend(pictures.for_call(suite_dir.name, case, cases[case], reply, self._fixtures_dir,
+                                                             self._reference_output(suite_dir, case)))
             return reply
 
         return run
+
+    def _reference_output(self, suite_dir: Path, case: str) -> dict | None:
+        """The reference's stored result on a public case, for the report (None on hidden suites,
+        which store none, and when the stored results are stale for these fixtures)."""
+        if suite_dir not in self._public_references:
+            reference = public_reference(suite_dir)
+            if reference is not None and reference.stale_fixtures(self.runner.fixture_hashes):
+                reference = None  # a picture of another fixture's result would mislead
+            self._public_references[suite_dir] = reference
+        reference = self._public_references[suite_dir]
+        if reference is None or case not in reference.meta["cases"]:
+            return None
+        return reference.reference_output(case)
 
     @pytest.fixture
     def expected(self, request) -> ExpectedValues:

@@ -1,4 +1,5 @@
-"""``python -m autograder expected``: recompute the stored reference results of the hidden suites.
+"""``python -m autograder expected``: recompute the stored reference results of the hidden suites
+and, for the report's pictures, of the public suites' cases.
 
 Beside the reference's results, it stores the outputs of every listed mistake: each
 mutant of ``tests/project/`` (the reference with one contract mistake built in) runs on
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 from autograder.engine import expected
-from autograder.engine.grading import FIXTURES, REPO, SUITES, available_tasks
+from autograder.engine.grading import FIXTURES, PUBLIC_SUITES, REPO, SUITES, available_tasks
 
 
 def add_parser(subparsers) -> None:
@@ -83,4 +84,8 @@ def run(args: argparse.Namespace) -> int:
         mistakes = None if args.reference_only else compute_mistakes(task, reference[0])
         expected.write(suite, reference, mistakes)
         print(f"wrote {suite / expected.VALUES_FILE}")
+        public = PUBLIC_SUITES / task
+        if (public / "cases.py").is_file():
+            expected.write_public(public, expected.run_cases(args.reference, FIXTURES, expected.load_cases(public), task))
+            print(f"wrote {public / expected.PUBLIC_VALUES_FILE}")
     return 0

@@ -1,4 +1,9 @@
-"""The counterfactual image, its change and its loss and target-probability curves."""
+"""The counterfactual image, its change and its loss and target-probability curves.
+
+Beside the change stands the planted truth: the ellipse whose mean colour the planted
+model reads (from the trusted ``planted_weights.npz``, never by running the model), the
+only place where a change can move its prediction.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,14 @@ from autograder.pictures import drawable
 
 
 IMAGES = "counterfactual/images.npz"
+WEIGHTS = "counterfactual/planted_weights.npz"
+
+
+def planted_region(fixtures, shape: tuple[int, int]) -> np.ndarray:
+    """0/1 ``(H, W)`` map of the pixels the planted model averages (its region kernel's support)."""
+    with np.load(fixtures / WEIGHTS, allow_pickle=False) as weights:
+        kernel = weights["region_kernel"]
+    return (kernel.reshape(-1, 3, 3)[:, 0, 0] > 0).reshape(shape).astype(np.float32)
 
 
 def pictures(case_name: str, case: dict, reply, fixtures) -> list[Attachment]:
@@ -24,6 +37,8 @@ def pictures(case_name: str, case: dict, reply, fixtures) -> list[Attachment]:
         change = np.abs(image - original).max(axis=-1)
         found.append(Attachment(case_name, "heatmap", change.astype(np.float32), "student",
                                 "Änderung |Ergebnis − Original| (max. über die Kanäle)"))
+        found.append(Attachment(case_name, "heatmap", planted_region(fixtures, original.shape[:2]), "planted",
+                                "hier liest das Modell die Farbe: nur dort darf sich das Bild ändern"))
     for key, caption in (("history_loss", "Verlust je Schritt"),
                          ("history_target_probability", "Wahrscheinlichkeit der Zielklasse")):
         curve = drawable(value.get(key), (1,))

@@ -25,6 +25,9 @@ EVIDENCE = {
     ("zebra", "CLASS_STRIPES"): ("ZEBRA_STRIPES_REGION",),
     ("zebra", "CLASS_RED"): ("ZEBRA_RED_REGION",),
     ("labrador", "CLASS_BLUE"): ("LABRADOR_BLUE_REGION",),
+    ("practice", "CLASS_RED"): ("PRACTICE_RED_REGION",),
+    ("practice", "CLASS_BLUE"): ("PRACTICE_BLUE_REGION",),
+    ("practice", "CLASS_GREEN"): ("PRACTICE_GREEN_REGION",),
 }
 
 

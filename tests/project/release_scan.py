@@ -7,7 +7,9 @@ import hashlib
 import re
 from pathlib import Path
 
-from autograder.engine.expected import META_FILE, VALUES_FILE
+import numpy as np
+
+from autograder.engine.expected import META_FILE, VALUES_FILE, ExpectedValues, flatten, public_reference
 from autograder.notebooks.masters import leaks as notebook_leaks
 from tests.project.editing import REPO
 
@@ -74,4 +76,48 @@ def leaks(release: Path) -> list[str]:
         found += [f"{relative}: reference code `{s[:60]}`" for s in sorted(statements & known["solution"])]
         if relative.startswith("notebooks/") and path.suffix == ".ipynb":
             found += [f"{relative}: {leak}" for leak in notebook_leaks(path, path.stem)]
+    return found
+
+
+# Parts of a result fixed by public data and the contract's rules alone: a PDP's grids (the
+# column's percentiles or unique values) and a contour plot's levels (matplotlib's locator).
+# They agree between any two cases over the same column, so equality reveals no hidden result.
+RULE_DETERMINED = {"partial_dependence_1d": ("[0]",), "partial_dependence_2d": ("[0]", "[1]"),
+                   "plot_partial_dependence_2d": ("{levels}",)}
+# Fewer numbers than this (steps, success, a distance) can coincide by chance and say little.
+MIN_INFORMATIVE_SIZE = 4
+
+
+def _informative(values: ExpectedValues) -> list[tuple[str, np.ndarray]]:
+    """(entry name, array) of every stored result part that could reveal a result."""
+    found = []
+    for case, value in values.values.items():
+        rule_parts = RULE_DETERMINED.get(values.case_function(case), ())
+        for name, array in flatten(case, value).items():
+            if name.endswith(rule_parts) or array.size < MIN_INFORMATIVE_SIZE or array.dtype.kind not in "biuf":
+                continue
+            if np.ptp(array.astype(np.float64)) == 0:
+                continue  # a constant array carries one number (e.g. the zero map of a class without evidence)
+            found.append((name, array))
+    return found
+
+
+def _same(first: np.ndarray, second: np.ndarray) -> bool:
+    return first.shape == second.shape and np.allclose(first.astype(np.float64), second.astype(np.float64),
+                                                       rtol=0, atol=1e-6, equal_nan=True)
+
+
+def public_reference_leaks(release: Path) -> list[str]:
+    """Every part of the release's public reference results (drawn in students' reports) that
+    equals a part of a hidden case's reference result."""
+    found = []
+    for suite in sorted((release / "tests" / "public").iterdir()):
+        public = public_reference(suite) if suite.is_dir() else None
+        hidden_suite = REPO / "tests" / "hidden" / suite.name
+        if public is None or not (hidden_suite / META_FILE).is_file():
+            continue
+        hidden = _informative(ExpectedValues(hidden_suite))
+        for name, array in _informative(public):
+            found += [f"tests/public/{suite.name}: {name} is the hidden {other}"
+                      for other, secret in hidden if _same(array, secret)]
     return found

@@ -139,14 +139,15 @@ def test_each_input_has_its_own_largest_logit_with_a_close_second(tiny_cnn):
     model = tiny_cnn.load_tiny_cnn()
     winners = set()
     for name, (second, share) in {"planted": (tiny_cnn.CLASS_BLUE, 0.2), "zebra": (tiny_cnn.CLASS_RED, 0.2),
-                                  "labrador": (None, 0)}.items():
+                                  "labrador": (None, 0),
+                                  "practice": (tiny_cnn.CLASS_BLUE, 0.2)}.items():
         logits = model(tiny_cnn.planted_input(name))[0]
         assert int(logits.argmax()) == tiny_cnn.ARGMAX[name], name
         winners.add(int(logits.argmax()))
         if second is not None:
             # A softmax score only mixes in the second class's evidence when it keeps a large share.
             assert logits.softmax(0)[second] > share, name
-    assert len(winners) == 3  # class_idx=None explains a different class on each input
+    assert len(winners) == 3  # class_idx=None explains a different class on each hidden input
 
 
 def test_zebra_evidence_is_texture_that_colours_and_blurring_lose(tiny_cnn):

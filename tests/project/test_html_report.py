@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.engine.expected import ExpectedValues
-from autograder.engine.grading import SUITES, grade
+from autograder.engine.expected import ExpectedValues, public_reference
+from autograder.engine.grading import PUBLIC_SUITES, SUITES, grade
 from autograder.reports.html import as_html
 from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS, Submission, build
 
@@ -38,7 +38,10 @@ def gradings(tmp_path_factory, worker_pool):
     fixed = build(FIXED_OUTPUT, tmp_path_factory.mktemp("fixed"))
     return {"reference": grade(SOLUTIONS, pool=worker_pool), "stubs": grade(ASSIGNMENTS, ["grad_cam"], pool=worker_pool),
             "mutant": grade(mutant_root, ["grad_cam"], pool=worker_pool),
-            "fixed": grade(fixed, ["grad_cam"], pool=worker_pool)}
+            "fixed": grade(fixed, ["grad_cam"], pool=worker_pool),
+            # What a student's run without the hidden suites shows: the public checks.
+            "public_mutant": grade(mutant_root, ["grad_cam"], suites=PUBLIC_SUITES, pool=worker_pool),
+            "public_stubs": grade(ASSIGNMENTS, suites=PUBLIC_SUITES, pool=worker_pool)}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +99,25 @@ def test_the_reference_report_draws_every_kind_of_result(gradings):
             ("partial_dependence_1d", "curve"), ("partial_dependence_2d", "contour")} <= kinds
 
 
+def test_hidden_cases_show_planted_truths_beside_the_results(gradings):
+    """Where a fixture documents what is true (the counterfactual model's ellipse, the tiny
+    CLIP's similarities), the report draws it beside the student's result."""
+    planted = {}
+    for check in gradings["reference"].results:
+        for attachment in check.attachments:
+            if attachment.role == "planted":
+                planted.setdefault((check.function, attachment.kind), []).append(attachment)
+    ellipse = planted[("generate_counterfactual", "heatmap")][0].array
+    assert set(np.unique(ellipse)) == {0.0, 1.0} and 0.2 < ellipse.mean() < 0.5
+    bars = {a.name: a for a in planted[("clip_similarity", "bars")]}
+    student = {a.name: a for r in gradings["reference"].results for a in r.attachments
+               if r.function == "clip_similarity" and a.role == "student"}
+    assert bars and set(bars) <= set(student)
+    for name, truth in bars.items():  # the reference meets the planted similarities
+        np.testing.assert_allclose(student[name].array, truth.array, atol=1e-4, err_msg=name)
+        assert truth.labels == student[name].labels
+
+
 def test_a_students_report_never_holds_a_hidden_cases_reference_output(gradings, browser, tmp_path):
     stored = [np.asarray(v) for v in ExpectedValues(SUITES / "grad_cam").values.values() if isinstance(v, np.ndarray)]
     fixed = gradings["fixed"]
@@ -108,6 +130,46 @@ def test_a_students_report_never_holds_a_hidden_cases_reference_output(gradings,
     for name in ("mutant", "stubs", "fixed"):
         assert {a.role for check in gradings[name].results for a in check.attachments} <= {"student", "input",
                                                                                           "planted"}
+
+
+def _by_case(grading) -> dict[str, dict[str, list]]:
+    pictures: dict[str, dict[str, list]] = {}
+    for check in grading.results:
+        for attachment in check.attachments:
+            pictures.setdefault(attachment.name, {}).setdefault(attachment.role, []).append(attachment)
+    return pictures
+
+
+def test_a_public_report_shows_the_reference_beside_the_students_result(gradings, browser, tmp_path):
+    """On public cases the report draws the reference's stored result (role ``expected``) beside
+    the student's, on the same scale; here the ReLU is missing, so the two differ."""
+    grading = gradings["public_mutant"]
+    stored = public_reference(PUBLIC_SUITES / "grad_cam")
+    maps = {name: roles for name, roles in _by_case(grading).items()
+            if "student" in roles and roles["student"][0].kind == "heatmap"}
+    assert len(maps) >= 5
+    for name, roles in maps.items():
+        (student,), (expected,) = roles["student"], roles["expected"]
+        assert expected.kind == "heatmap" and expected.array.shape == student.array.shape, name
+        np.testing.assert_array_equal(expected.array, stored[name].astype(np.float32), err_msg=name)
+        assert "planted" in roles, name
+    assert np.abs(maps["cam_class_235"]["student"][0].array - maps["cam_class_235"]["expected"][0].array).max() > 0.1
+    seen = open_report(browser, as_html(grading), tmp_path / "public_mutant.html", "public_mutant")
+    assert seen["errors"] == []
+    assert all(complete and width > 0 and height > 0 for complete, width, height in seen["images"])
+    assert "Erwartet (Referenz, öffentlicher Fall)" in seen["text"] and "Dein Ergebnis" in seen["text"]
+
+
+def test_public_stubs_see_what_is_expected_of_every_function(gradings):
+    """A student who has written nothing yet sees the reference's result of every public case
+    that returns one, and no picture of their own."""
+    grading = gradings["public_stubs"]
+    roles = {a.role for check in grading.results for a in check.attachments}
+    assert "student" not in roles and "expected" in roles
+    drawn = {(check.function, a.kind) for check in grading.results for a in check.attachments if a.role == "expected"}
+    assert {("grad_cam", "heatmap"), ("saliency_map", "heatmap"), ("overlay_heatmap", "image"),
+            ("generate_counterfactual", "image"), ("generate_counterfactual", "curve"), ("clip_similarity", "bars"),
+            ("token_importance", "bars"), ("partial_dependence_1d", "curve"), ("partial_dependence_2d", "contour")} <= drawn
 
 
 def test_every_map_of_a_hidden_case_stands_beside_its_planted_truth(gradings):

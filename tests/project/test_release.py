@@ -12,7 +12,7 @@ import pytest
 from autograder.engine import manifest
 from autograder.release import build_hidden_bundle, build_release
 from tests.project.editing import REPO, SOLUTIONS
-from tests.project.release_scan import leaks
+from tests.project.release_scan import leaks, public_reference_leaks
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,34 @@ def test_leak_scan_finds_planted_leaks(release, tmp_path):
     assert "xai_lab/helpers.py: reference code" in found
     assert "fixtures/data.npz: stored reference results" in found
     assert "notes.md: hidden check test_grad_cam_relu" in found
+
+
+def test_public_reference_results_in_the_release_reveal_no_hidden_result(release):
+    """Students' reports draw the reference's results on public cases beside their own; the
+    public cases differ from every hidden one, so none of those results is a hidden case's."""
+    for task in ("grad_cam", "counterfactual", "clip_tokens", "pdp"):
+        assert (release / "tests" / "public" / task / "reference.json").is_file(), task
+        assert not (REPO / "tests" / "hidden" / task / "reference.json").exists(), task
+    assert public_reference_leaks(release) == []
+
+
+def test_public_reference_scan_finds_a_planted_hidden_result(release, tmp_path):
+    import numpy as np
+
+    from autograder.engine.expected import ExpectedValues, PUBLIC_META_FILE, PUBLIC_VALUES_FILE
+
+    leaky = tmp_path / "leaky"
+    shutil.copytree(release / "tests", leaky / "tests")
+    suite = leaky / "tests" / "public" / "grad_cam"
+    hidden_map = ExpectedValues(REPO / "tests" / "hidden" / "grad_cam")["cam_zebra_class_340"]
+    with np.load(suite / PUBLIC_VALUES_FILE) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["cam_class_208"] = hidden_map
+    np.savez_compressed(suite / PUBLIC_VALUES_FILE, **arrays)
+    # The zebra's default class is 340: both hidden cases return that map.
+    assert public_reference_leaks(leaky) == ["tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_class_340",
+                                             "tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_default"]
+    assert (suite / PUBLIC_META_FILE).is_file()
 
 
 def test_manifest_hashes_every_protected_file(release):

@@ -8,10 +8,12 @@ solution; everything else comes from the contract. The hidden checks decide the 
 
 Thresholds, measured with the reference, its allowed variants and the mutants of
 ``tests/project/counterfactual_submissions.py`` on the cat photo (target 235,
-``learning_rate=0.01``):
+``learning_rate=0.01``); the checks run on the mirrored photo ``practice``, where the
+reference stops after the same 37 updates:
 
-- lead of logit 235 over the best other class at the returned image: 0.067 when the
-  loop stops at the first update that reaches 235 (one update moves it by about 0.3),
+- lead of logit 235 over the best other class at the returned image: 0.067 (0.197 on the
+  mirrored photo) when the loop stops at the first update that reaches 235 (one update
+  moves it by about 0.3),
   1.40 when it never stops (500 updates); the limit 0.7 sits between;
 - distance part of the last history entry, ``loss + log(target_probability)``, over
   ``distance_weight * distance ** 2``: 0.956 for the contract's loss (the entry is one
@@ -55,7 +57,7 @@ def planted_weights() -> dict:
 @functools.cache
 def photo() -> np.ndarray:
     with np.load(FIXTURES / "counterfactual" / "images.npz", allow_pickle=False) as data:
-        return data["chelsea"].astype(np.float64)
+        return data["practice"].astype(np.float64)
 
 
 def planted_logits(image) -> np.ndarray:

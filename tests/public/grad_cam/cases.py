@@ -1,17 +1,20 @@
 """Calls of the public checks of Aufgabe 1 (plain data: what the worker runs).
 
-The model is the planted ``fixtures/grad_cam/tiny_cnn.pt`` on ``planted_input()``
-(coloured squares, 48x64); overlay cases name arrays of
-``fixtures/grad_cam/overlay_inputs.npz``. No reference results are involved.
+The model is the planted ``fixtures/grad_cam/tiny_cnn.pt`` on ``planted_input("practice")``
+(coloured squares, 48x64); overlay cases name the ``practice_*`` arrays of
+``fixtures/grad_cam/overlay_inputs.npz``. The hidden checks use other inputs, so the
+reference's results on these cases (``reference.npz``, drawn in the report beside the
+student's) show no hidden case's result. The checks themselves never read them.
 """
 
 
 def _cam(function="grad_cam", **kwargs):
-    return {"function": function, "input": "planted", "kwargs": kwargs}
+    return {"function": function, "input": "practice", "kwargs": kwargs}
 
 
-def _overlay(heatmap="heatmap_full", **kwargs):
-    return {"function": "overlay_heatmap", "image": "image", "heatmap": heatmap, "as_pil": False, "kwargs": kwargs}
+def _overlay(heatmap="practice_heatmap_full", **kwargs):
+    return {"function": "overlay_heatmap", "image": "practice_image", "heatmap": heatmap, "as_pil": False,
+            "kwargs": kwargs}
 
 
 CASES = {
@@ -25,7 +28,7 @@ CASES = {
     "overlay_alpha_1": _overlay(alpha=1.0),
     "overlay_alpha_04": _overlay(alpha=0.4),
     "overlay_viridis": _overlay(alpha=1.0, colormap="viridis"),
-    "overlay_low_res": _overlay(heatmap="heatmap_low"),
+    "overlay_low_res": _overlay(heatmap="practice_heatmap_low"),
     "overlay_bad_alpha": _overlay(alpha=1.5),
     "saliency_default": _cam("saliency_map"),
 }

@@ -4,16 +4,18 @@ They use only what students can read themselves: the planted squares and weights
 ``fixtures/grad_cam/tiny_cnn.py`` / ``make_tiny_cnn.py`` and the contract's formulas,
 never the reference's results. The hidden checks decide the grade.
 
-Thresholds, measured on the reference, the allowed variants and the mutants of
-``tests/project/grad_cam_submissions.py`` (maps min-max normalised, squares without a
-3-pixel rim, where bilinear resizes differ):
+Thresholds, measured on ``planted_input("practice")`` with the reference, the allowed
+variants and the mutants of ``tests/project/grad_cam_submissions.py`` (maps min-max
+normalised, squares without a 3-pixel rim, where bilinear resizes differ; /tmp script
+run in-process, 2026-12-02):
 
-- blue square, class 235 (blue counts against 235): largest value 0.006 (layer4) and
-  0.000 (layer3) with the ReLU on the map, 0.25 / 0.15 without it;
-- purple square (red and blue, net evidence for 235's logit): mean 0.15 (layer4) and
-  0.21 (layer3) for the logit, 0.005 / 0.000 for the softmax or log-softmax score;
-- share of zero steps between lit neighbouring pixels: at most 0.14 for bilinear
-  resizes (torch, OpenCV, PIL, scikit-image), at least 0.83 for nearest neighbour.
+- blue square, class 235 (blue counts against 235): largest value 0.002 (layer4) and
+  0.000 (layer3) with the ReLU on the map; 0.22 / 0.12 without it, 0.059 / 0.069 with
+  the ReLU on the gradients or the weights instead;
+- purple square (red and blue, net evidence for 235's logit): mean 0.14 (layer4) and
+  0.21 (layer3) for the logit, 0.000 / 0.000 for the softmax or log-softmax score;
+- share of zero steps between lit neighbouring pixels: at most 0.10 for bilinear
+  resizes (torch, OpenCV, PIL, scikit-image), 0.90 for nearest neighbour.
 """
 
 import numpy as np
@@ -33,11 +35,13 @@ def _trusted_fixtures(fixtures_dir):
 
 
 SHAPE = (48, 64)
-# The planted squares of fixtures/grad_cam/tiny_cnn.py (rows, columns).
-RED = (slice(4, 22), slice(4, 26))
-BLUE = (slice(28, 44), slice(40, 60))
-PURPLE = (slice(30, 44), slice(4, 20))
+# The squares of planted_input("practice") in fixtures/grad_cam/tiny_cnn.py (rows, columns).
+RED = (slice(26, 44), slice(39, 60))
+BLUE = (slice(4, 18), slice(6, 24))
+PURPLE = (slice(4, 18), slice(44, 60))
 ZERO_TOLERANCE = 0.05
+# Below the 0.059 of a ReLU on the gradients, far above the reference's 0.002.
+NEGATIVE_EVIDENCE_CEILING = 0.03
 PURPLE_FLOOR = 0.05
 BLOCKY_SHARE = 0.5
 LAYER_NAMES = ("layer1", "layer2", "layer3", "layer4")
@@ -112,7 +116,7 @@ def test_public_grad_cam_relu(call):
     for case, layer in (("cam_class_235", "layer4"), ("cam_layer3_class_235", "layer3")):
         cam = heatmap(call, case)
         largest = float(cam[inside(BLUE)].max())
-        expect(largest <= ZERO_TOLERANCE,
+        expect(largest <= NEGATIVE_EVIDENCE_CEILING,
                f"Klasse 235 hat im Testmodell ein negatives Gewicht auf Blau: im blauen Quadrat ist "
                f"sum_k alpha_k A_k negativ, nach der ReLU also 0. Deine Karte ({layer}) hat dort Werte bis "
                f"{largest:.2f}. Fehlt die ReLU, oder wirkt sie auf die Gradienten oder die Gewichte statt auf die "
@@ -125,7 +129,7 @@ def test_public_grad_cam_logit(call):
         cam = heatmap(call, case)
         mean = float(cam[inside(PURPLE)].mean())
         expect(mean >= PURPLE_FLOOR,
-               f"Das lila Quadrat (unten links) ist rot und blau zugleich. Das Logit von Klasse 235 steigt mit Rot "
+               f"Das lila Quadrat (oben rechts) ist rot und blau zugleich. Das Logit von Klasse 235 steigt mit Rot "
                f"(Gewicht +1) und fällt mit Blau (−0,6): dort bleibt positive Evidenz, die Karte ist nicht 0. Deine "
                f"Karte ({layer}) ist dort im Mittel {mean:.3f}. Die Softmax-Wahrscheinlichkeit hängt auch an "
                "Klasse 208 (blau): wird Softmax oder Log-Softmax statt des Logits abgeleitet?")
@@ -205,7 +209,7 @@ def test_public_grad_cam_model_and_input_unchanged(call):
 
 def overlay_inputs():
     with np.load(FIXTURES / "grad_cam" / "overlay_inputs.npz", allow_pickle=False) as data:
-        return data["image"].astype(np.float64), data["heatmap_full"].astype(np.float64)
+        return data["practice_image"].astype(np.float64), data["practice_heatmap_full"].astype(np.float64)
 
 
 def painted(colormap: str) -> np.ndarray:

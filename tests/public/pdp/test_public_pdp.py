@@ -184,17 +184,17 @@ def expect_grid(grid, name: str, **rule) -> None:
 
 @check(1, function=ONE_D, title="Rückgabe: (grid, average), zwei 1-D-np.ndarrays")
 def test_public_pdp_1d_format(call):
-    (_, _), reply = arrays_of(call, "pdp_1d_lstat_forest", ONE_D)
+    (_, _), reply = arrays_of(call, "pdp_1d_lstat_boosting", ONE_D)
     types = reply.observations.get("returned_types", [])
     expect(all(name == "ndarray" for name in types),
            f"`{ONE_D}` soll np.ndarrays zurückgeben, erhalten: {', '.join(types)} (np.asarray hilft).")
-    pdp_1d(call, "pdp_1d_lstat_forest")
+    pdp_1d(call, "pdp_1d_lstat_boosting")
 
 
 @check(1, function=ONE_D, title="Gitter: zwischen den Perzentilen, nicht min/max")
 def test_public_pdp_grid_percentiles(call):
-    for case, name, rule in (("pdp_1d_lstat_forest", "LSTAT", {}),
-                             ("pdp_1d_rm_boosting", "RM", {"grid_resolution": 30, "percentiles": (0.1, 0.9)})):
+    for case, name, rule in (("pdp_1d_lstat_boosting", "LSTAT", {}),
+                             ("pdp_1d_rm_boosting", "RM", {"grid_resolution": 25, "percentiles": (0.1, 0.9)})):
         grid, _, _ = pdp_1d(call, case)
         expect_grid(grid, name, **rule)
 
@@ -208,19 +208,19 @@ def test_public_pdp_grid_unique_values(call):
 
 @check(1, function=ONE_D, title="1-D: Mittelwert der Vorhersagen über alle Zeilen von X")
 def test_public_pdp_1d_averages(call):
-    for case, where in (("pdp_1d_rm_boosting", "Gradient Boosting, RM"), ("pdp_1d_rad_unique", "Random Forest, RAD")):
+    for case, where in (("pdp_1d_rm_boosting", "Gradient Boosting, RM"), ("pdp_1d_rad_unique", "Gradient Boosting, RAD")):
         _, average, reply = pdp_1d(call, case)
         expect_average(average, reply, where)
 
 
 @check(1, function=ONE_D, title="X als np.ndarray (Spaltenindex) wie als DataFrame")
 def test_public_pdp_array_input(call):
-    frame_reply, array_reply = call("pdp_1d_lstat_forest"), call("pdp_1d_lstat_array")
+    frame_reply, array_reply = call("pdp_1d_lstat_boosting"), call("pdp_1d_lstat_array")
     if frame_reply.ok and array_reply.status == "raised":
         fail("Mit X als np.ndarray und ganzzahligem Spaltenindex schlägt die Funktion fehl, mit DataFrame nicht: "
              "Spalten eines Arrays werden per Index angesprochen, X[:, feature].\n"
              + explain_reply(array_reply, ONE_D))
-    frame_grid, frame_average, _ = pdp_1d(call, "pdp_1d_lstat_forest")
+    frame_grid, frame_average, _ = pdp_1d(call, "pdp_1d_lstat_boosting")
     array_grid, array_average, _ = pdp_1d(call, "pdp_1d_lstat_array")
     expect(close(frame_grid, array_grid) and close(frame_average, array_average),
            "Für dieselben Daten als np.ndarray (Spaltenindex 11) kommt ein anderes Ergebnis heraus als als DataFrame "
@@ -229,7 +229,7 @@ def test_public_pdp_array_input(call):
 
 @check(1, function=ONE_D, title="X bleibt unverändert (DataFrame und np.ndarray)")
 def test_public_pdp_input_unchanged(call):
-    for case in ("pdp_1d_lstat_forest", "pdp_1d_lstat_array"):
+    for case in ("pdp_1d_lstat_boosting", "pdp_1d_lstat_array"):
         reply = own_reply(call, case)
         value_of(reply, ONE_D)
         expect(not reply.observations.get("input_changed"),
@@ -247,7 +247,7 @@ def test_public_pdp_value_errors(call):
 
 @check(1, function=ONE_D, title="Eigene Berechnung: keine partial_dependence von scikit-learn")
 def test_public_pdp_own_computation(call):
-    reply = call("pdp_1d_lstat_forest")
+    reply = call("pdp_1d_lstat_boosting")
     value_of(reply, ONE_D)
     expect(not reply.observations.get("delegated"), DELEGATION)
 
@@ -262,7 +262,7 @@ def test_public_pdp_2d_averages(call):
 
 @check(1, function=TWO_D, title="2-D: Zeilen = erstes Merkmal (RAD), Spalten = zweites")
 def test_public_pdp_2d_orientation(call):
-    grid_1, grid_2, _, _ = pdp_2d(call, "pdp_2d_rad_lstat_forest")
+    grid_1, grid_2, _, _ = pdp_2d(call, "pdp_2d_rad_lstat_boosting")
     if not grid_problem(grid_1, "LSTAT", grid_resolution=12) and not grid_problem(grid_2, "RAD", grid_resolution=12):
         fail("Die Merkmale sind vertauscht: bei features=('RAD', 'LSTAT') gehört grid_1 zu RAD und grid_2 zu LSTAT.")
     expect_grid(grid_1, "RAD", grid_resolution=12)
