@@ -71,6 +71,8 @@ def main() -> None:
     if view:
         loopback_up()  # needs the namespace's root, so before the view drops it
     enter_view(view, config.get("staging", ""))
+    # As real root the change to nobody made this process non-dumpable already; inside a user
+    # namespace (capabilities dropped, same uid as the kernel) only this does.
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     try:
         report = _grade(config)
