@@ -88,3 +88,20 @@ def test_tamper_report_lists_changed_protected_files_without_changing_points(rel
     assert (report["score"], report["max_score"]) == (clean["score"], clean["max_score"])
     markdown = run_autograder(*args[:-1], "markdown", cwd=repo).stdout
     assert "grading.yml: verändert" in markdown
+
+
+def test_the_bundle_the_students_workflow_fetches_holds_no_notebook_answers(release, tmp_path):
+    """The students' workflow clones the hidden bundle with a token it holds (issue 15): no solved
+    notebook, no otter autograder zip, no line of a master's solutions or hidden tests may be in it."""
+    from autograder.notebooks.masters import all_questions
+
+    bundle = build_hidden_bundle(release, tmp_path / "bundle")
+    files = [path for path in bundle.rglob("*") if path.is_file()]
+    assert not [path for path in files if path.suffix in (".zip", ".ipynb") or "solution" in path.name]
+    secrets = {line.replace("# SOLUTION", "").strip() for question in all_questions()
+               for block in (*question.solutions, *question.hidden_tests) for line in block.splitlines()}
+    secrets = {line for line in secrets if len(line) >= 12}
+    assert len(secrets) > 20  # the scan looks for something
+    texts = {path.relative_to(bundle).as_posix(): path.read_bytes().decode("utf-8", "replace") for path in files}
+    found = [(name, secret) for name, text in texts.items() for secret in secrets if secret in text]
+    assert found == []
