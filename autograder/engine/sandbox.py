@@ -22,6 +22,10 @@ entries of the distributions the student release requires, the worker's own code
 private copy), the grading's fixture and submission copies; read-write only the
 worker's private directory. Nothing of the checkout, the hidden suites, other
 gradings' workspaces or home directories is mounted.
+
+The notebook sandbox (:mod:`autograder.notebooks.sandbox`) gets the same isolation with a view of
+its own (:func:`notebook_view`): the notebook tooling (otter, the Jupyter kernel), which the
+workers never see (:data:`NOT_FOR_WORKERS`), is in its site-packages.
 """
 
 from __future__ import annotations
