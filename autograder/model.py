@@ -17,6 +17,9 @@ from enum import Enum
 import numpy as np
 
 SCHEMA_VERSION = 1
+# Tasks whose points are reported beside the assignment's points, never added to them: the
+# notebooks' auto-checked questions (issue 16).
+SEPARATE_TASKS = ("notebooks",)
 
 
 class CallStatus(str, Enum):
@@ -260,6 +263,19 @@ class Grade:
     def final_score(self) -> float:
         """The score with the overrides applied (bonus included, as :attr:`score`)."""
         return _round(sum(self.function_scores().values())) if self.overrides else self.score
+
+    def part(self, tasks) -> "Grade":
+        """The results of ``tasks`` only, with this grade's metadata, overrides and timing: e.g. the
+        hidden suites' points apart from the notebooks' (``SEPARATE_TASKS``)."""
+        wanted = set(tasks)
+        return Grade(tasks=[task for task in self.tasks if task in wanted],
+                     results=[result for result in self.results if result.task in wanted], metadata=self.metadata,
+                     seconds=self.seconds, import_seconds=self.import_seconds, tampered=self.tampered,
+                     overrides=self.overrides)
+
+    def without_separate(self) -> "Grade":
+        """This grade without the tasks whose points stay apart (:data:`SEPARATE_TASKS`)."""
+        return self.part([task for task in self.tasks if task not in SEPARATE_TASKS])
 
     def subtotals(self, key: str) -> list[Subtotal]:
         """Points per ``task`` or per ``function``, in the order the results first name them."""

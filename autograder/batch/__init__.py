@@ -45,6 +45,12 @@ def add_parser(subparsers) -> None:
                         help="grade each submission in its own grade process with fresh workers (slower: the "
                              "framework imports are paid per submission) instead of one warm worker pool")
     parser.add_argument("--call-timeout", type=float, help="time limit per call of a student function")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="also grade each student's notebooks/ (the task 'notebooks', in its own gradebook "
+                             "columns, apart from the assignment's points)")
+    parser.add_argument("--notebook-files", type=Path,
+                        help="folder with the notebooks' autograder zips (default: built from the master notebooks "
+                             "of this checkout into .cache/notebooks)")
     parser.set_defaults(run=run)
 
 
@@ -64,15 +70,21 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     tasks = [task for task in known if task in tasks]
+    notebook_files = None
+    if args.notebooks:
+        from autograder.notebooks.instructor import autograder_files
+
+        notebook_files = (args.notebook_files or autograder_files()).resolve()
     batch = BatchDir(args.out.resolve())
     batch.root.mkdir(parents=True, exist_ok=True)
     write_atomically(batch.roster, args.roster.read_text(encoding="utf-8-sig"))
     write_atomically(batch.shard_file, json.dumps({"shard": [k, n], "tasks": tasks, "extra_columns": extra_columns,
-                                                   "deadline": args.deadline or ""}) + "\n")
+                                                   "deadline": args.deadline or "",
+                                                   "notebooks": notebook_files is not None}) + "\n")
     mine = shard(rows, k, n)
     options = BatchOptions(suites=suites, tasks=tasks, deadline=deadline, jobs=args.jobs, force=args.force,
                            timeout=args.timeout, call_timeout=args.call_timeout,
-                           roster_dir=args.roster.resolve().parent)
+                           roster_dir=args.roster.resolve().parent, notebook_files=notebook_files)
     started = time.monotonic()
     progress = BatchProgress(len(mine))
     pool = None if args.no_pool else WorkerPool()
@@ -83,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.close()
     shutil.rmtree(batch.root / "work", ignore_errors=True)
-    problems = write_outputs(batch, mine, extra_columns, tasks)
+    problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None)
     counts = Counter(record.status.value for record in records)
     print(f"{len(records)} rows in {time.monotonic() - started:.0f} s: "
           + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

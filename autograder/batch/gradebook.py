@@ -1,5 +1,10 @@
 """The class gradebook: one row per roster line, written for a spreadsheet with a German locale
-(semicolons, decimal commas, UTF-8 with a byte-order mark so umlauts survive)."""
+(semicolons, decimal commas, UTF-8 with a byte-order mark so umlauts survive).
+
+``score``, ``max_score`` and ``bonus`` are the assignment's (the hidden suites'); a batch with
+``--notebooks`` adds the notebooks' points in columns of their own (``notebooks``,
+``notebooks_max`` and one per notebook), never to ``score``.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,37 @@ from autograder.batch.records import RowRecord, RowStatus
 from autograder.batch.roster import RosterRow
 from autograder.model import Grade
 from autograder.reports.common import number
+from autograder.notebooks import NOTEBOOK_NAMES, TASK as NOTEBOOKS
+from autograder.notebooks.grading import notebook_function
 from autograder.tasks import TASKS
 
 FIXED = ("student", "repository", "commit", "commit_date", "late", "status", "score", "max_score", "bonus")
 
 
-def columns(tasks: list[str], extra_columns: list[str]) -> list[str]:
+def notebook_columns() -> list[str]:
+    return ["notebooks", "notebooks_max", *(notebook_function(name) for name in NOTEBOOK_NAMES)]
+
+
+def columns(tasks: list[str], extra_columns: list[str], notebooks: bool = False) -> list[str]:
     graded = [task for task in TASKS if task.name in tasks]
     per_task = []
     for task in graded:
         per_task.append(f"Aufgabe {task.number} ({task.name})")
         per_task.extend(function.name for function in task.functions)
+    if notebooks:
+        per_task.extend(notebook_columns())
     return [*FIXED, *per_task, "overrides", "message", *extra_columns]
+
+
+def _notebook_values(grade: Grade) -> dict:
+    part = grade.part([NOTEBOOKS])
+    if not part.results:
+        return {}
+    scores = part.function_scores()
+    values = {"notebooks": number(sum(scores.values())), "notebooks_max": number(part.max_score)}
+    for name in NOTEBOOK_NAMES:
+        values[notebook_function(name)] = number(scores.get((NOTEBOOKS, notebook_function(name)), 0.0))
+    return values
 
 
 def row_values(row: RosterRow, record: RowRecord | None, grade: Grade | None, tasks: list[str]) -> dict:
@@ -37,6 +61,8 @@ def row_values(row: RosterRow, record: RowRecord | None, grade: Grade | None, ta
         values["score"] = number(0)
     if grade is None or record.status is not RowStatus.GRADED:
         return values
+    values.update(_notebook_values(grade))
+    grade = grade.without_separate()
     scores = grade.function_scores()
     values["score"] = number(grade.final_score)
     values["bonus"] = number(grade.bonus_score)

@@ -12,6 +12,11 @@ Without a pool each submission is graded by its own ``python -m autograder grade
 killed after ``timeout``; rows then run ``jobs`` at a time. Every file is written
 atomically, and a row whose commit, suites and engine are unchanged is not graded again
 unless ``force``.
+
+With ``notebook_files`` (``batch --notebooks``) each graded row's notebooks are graded too, each
+in the notebook sandbox (:mod:`autograder.notebooks.sandbox`), in the batch's own thread (no
+pytest, so rows' notebooks run ``jobs`` at a time); their results join the row's results as
+the task ``notebooks``, whose points stay apart from the assignment's.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from autograder.engine.grading import REPO, grade, suites_hash
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
 from autograder.model import Metadata
-from autograder.reports.gradescope import write_results
+from autograder.reports.gradescope import read_results, write_results
 
 _PR_SET_PDEATHSIG = 1
 # pytest (the check suites) is not thread-safe: pooled gradings of concurrent rows take turns.
@@ -56,12 +61,23 @@ class BatchOptions:
     timeout: float = 1800.0
     call_timeout: float | None = None
     roster_dir: Path = Path(".")
+    # The notebooks' autograder files (autograder.notebooks.instructor); None: no notebook grading.
+    notebook_files: Path | None = None
+
+
+def _files_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).glob("*-autograder.zip")):
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def row_key(options: BatchOptions, commit: str) -> str:
     """Everything a stored grade depends on."""
     parts = [commit, suites_hash(options.suites, options.tasks), __version__, ",".join(options.tasks),
              options.deadline.isoformat() if options.deadline else "", str(options.call_timeout or "")]
+    if options.notebook_files is not None:
+        parts.append("notebooks:" + _files_hash(options.notebook_files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -118,6 +134,25 @@ def _grade_pooled(work: Path, results: Path, row: RosterRow, snapshot: fetch.Sna
     return 0, ""
 
 
+def _add_notebooks(work: Path, results: Path, options: BatchOptions):
+    """Grade the exported commit's notebooks and add them to the row's results; return what
+    ``_run_grade`` returns."""
+    from autograder.notebooks.grading import grade_notebooks
+
+    try:
+        notebooks = grade_notebooks(work, options.notebook_files)
+    except Exception as error:  # the notebook sandbox itself failed: this row only
+        return 2, f"notebooks: {type(error).__name__}: {error}"
+    grade = read_results(results)
+    grade.tasks = [task for task in grade.tasks if task != notebooks.tasks[0]] + notebooks.tasks
+    grade.results = [result for result in grade.results if result.task not in notebooks.tasks] + notebooks.results
+    grade.seconds = round(grade.seconds + notebooks.seconds, 3)
+    write_results(grade, results)
+    if not notebooks.complete:
+        return 3, "Interner Fehler: ein Notebook ließ sich nicht bewerten (siehe results, Aufgabe notebooks)."
+    return 0, ""
+
+
 def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: WorkerPool | None = None) -> RowRecord:
     """Fetch, choose the commit, grade; the record says how the row ended."""
     started = time.monotonic()
@@ -151,6 +186,10 @@ def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: Work
             returncode, stderr = _grade_pooled(work, results, row, snapshot, options, pool)
         else:
             returncode, stderr = _run_grade(work, results, row, snapshot, options)
+        if options.notebook_files is not None and returncode in (0, 1) and results.is_file():
+            notebook_code, notebook_error = _add_notebooks(work, results, options)
+            if notebook_code:
+                returncode, stderr = notebook_code, notebook_error
     except fetch.FetchError as error:
         return record(RowStatus.CLONE_FAILED, snapshot, str(error))
     finally:

@@ -22,6 +22,10 @@ entries of the distributions the student release requires, the worker's own code
 private copy), the grading's fixture and submission copies; read-write only the
 worker's private directory. Nothing of the checkout, the hidden suites, other
 gradings' workspaces or home directories is mounted.
+
+The notebook sandbox (:mod:`autograder.notebooks.sandbox`) gets the same isolation with a view of
+its own (:func:`notebook_view`): the notebook tooling (otter, the Jupyter kernel), which the
+workers never see (:data:`NOT_FOR_WORKERS`), is in its site-packages.
 """
 
 from __future__ import annotations
@@ -93,15 +97,17 @@ def namespace_prefix() -> tuple[str, ...]:
     return ()
 
 
-def _runtime_requirements() -> list[str]:
+def _runtime_requirements(notebooks: bool = False) -> list[str]:
     """What graded code may import: the project's runtime dependencies, or, in a student release
-    (which has no ``pyproject.toml``), its ``requirements.txt``; without the notebook tooling."""
+    (which has no ``pyproject.toml``), its ``requirements.txt``; the notebook tooling only for
+    ``notebooks`` (the notebook sandbox, :mod:`autograder.notebooks.sandbox`)."""
     if PYPROJECT.is_file():
         listed = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
     else:
         lines = (PYPROJECT.parent / "requirements.txt").read_text().splitlines()
         listed = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
-    return [text for text in listed if canonicalize_name(Requirement(text).name) not in NOT_FOR_WORKERS]
+    return [text for text in listed
+            if notebooks or canonicalize_name(Requirement(text).name) not in NOT_FOR_WORKERS]
 
 
 def _installed(site_packages: Path) -> dict[str, Path]:
@@ -132,24 +138,35 @@ def _top_level(info: Path) -> set[str]:
     return names
 
 
-@functools.lru_cache(maxsize=1)
-def allowed_site_entries() -> tuple[tuple[Path, ...], tuple[str, ...]]:
+@functools.lru_cache(maxsize=2)
+def allowed_site_entries(notebooks: bool = False) -> tuple[tuple[Path, ...], tuple[str, ...]]:
     """Site-packages entries (top-level files and directories) of the required distributions and
-    everything they require, and the names of those distributions."""
+    everything they require, and the names of those distributions; with ``notebooks`` the
+    notebook tooling (otter, the Jupyter kernel) and what it requires are included."""
     site_packages = Path(sysconfig.get_paths()["purelib"])
     installed = _installed(site_packages)
-    wanted, todo = set(), [Requirement(text) for text in _runtime_requirements()]
+    # (requirement, the extras its requirer asked for): only the notebook view follows extras
+    # (``otter-grader[grading]``); the workers' view is what it always was.
+    wanted, seen = set(), set()
+    todo = [(Requirement(text), frozenset()) for text in _runtime_requirements(notebooks)]
     while todo:
-        requirement = todo.pop()
+        requirement, extras = todo.pop()
         name = canonicalize_name(requirement.name)
-        if name in wanted or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+        asked = frozenset(requirement.extras) if notebooks else frozenset()
+        if (name, asked) in seen or (requirement.marker and not _applies(requirement, extras)):
             continue
         if name not in installed:
             continue  # an optional platform dependency that is not installed here
+        seen.add((name, asked))
         wanted.add(name)
-        todo.extend(Requirement(text) for text in _requires(installed[name]))
+        todo.extend((Requirement(text), asked) for text in _requires(installed[name]))
     entries = {site_packages / first for name in wanted for first in _top_level(installed[name])}
     return tuple(sorted(entries)), tuple(sorted(wanted))
+
+
+def _applies(requirement: Requirement, extras: frozenset) -> bool:
+    """Whether a conditional requirement applies on this machine, with the extras its requirer asked for."""
+    return any(requirement.marker.evaluate({"extra": extra}) for extra in (*extras, ""))
 
 
 def _symlink_chain(path: Path) -> dict[str, str]:
@@ -165,6 +182,30 @@ def _symlink_chain(path: Path) -> dict[str, str]:
     return links
 
 
+def _system_read_only(site_entries) -> list[str]:
+    """What every view reads: the system directories, the Python installation, ``site_entries``."""
+    read_only = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
+    read_only.append(sys.base_prefix)  # the Python installation (stdlib, lib-dynload, the binary)
+    venv_config = Path(sys.prefix) / "pyvenv.cfg"
+    if venv_config.is_file():
+        read_only.append(str(venv_config))
+    read_only += [str(entry) for entry in site_entries if os.path.lexists(entry)]
+    return read_only
+
+
+def _forbidden_overlays(engine: Path) -> dict:
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    overlays = {}
+    for target, stub in FORBIDDEN_FILES.items():
+        original = site_packages / target
+        if original.is_file():
+            overlays[str(original)] = str(engine / "autograder" / "worker" / stub)
+            # Stale bytecode of the original is never read: an empty .pyc is rejected and the stub compiled.
+            for cached in (original.parent / "__pycache__").glob(f"{original.stem}.*.pyc"):
+                overlays[str(cached)] = str(engine / "autograder" / "worker" / "forbidden" / "empty")
+    return overlays
+
+
 def worker_view(engine: Path, fixtures: Path | None, submission: Path | None, private: Path, *,
                 spool: Path | None = None) -> dict:
     """The mounts of a worker's minimal root, as plain data for :func:`autograder.worker.isolation.enter_view`.
@@ -175,30 +216,43 @@ def worker_view(engine: Path, fixtures: Path | None, submission: Path | None, pr
     (:mod:`autograder.worker.pooled`).
     """
     site_entries, _ = allowed_site_entries()
-    site_packages = Path(sysconfig.get_paths()["purelib"])
-    read_only = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
-    read_only.append(sys.base_prefix)  # the Python installation (stdlib, lib-dynload, the binary)
-    venv_config = Path(sys.prefix) / "pyvenv.cfg"
-    if venv_config.is_file():
-        read_only.append(str(venv_config))
-    read_only += [str(entry) for entry in site_entries if os.path.lexists(entry)]
+    read_only = _system_read_only(site_entries)
     read_only += [str(path) for path in (engine, fixtures, submission) if path is not None]
-    overlays = {}
-    for target, stub in FORBIDDEN_FILES.items():
-        original = site_packages / target
-        if original.is_file():
-            overlays[str(original)] = str(engine / "autograder" / "worker" / stub)
-            # Stale bytecode of the original is never read: an empty .pyc is rejected and the stub compiled.
-            for cached in (original.parent / "__pycache__").glob(f"{original.stem}.*.pyc"):
-                overlays[str(cached)] = str(engine / "autograder" / "worker" / "forbidden" / "empty")
     return {
         "read_only": read_only,
         # A pooled worker's private directory lies in the spool, which its children hide again.
         "writable": [str(spool if spool is not None else private)],
         "cwd": str(private),
-        "overlays": overlays,
+        "overlays": _forbidden_overlays(engine),
         "links": _symlink_chain(Path(sys.executable)),
         "devices": [device for device in DEVICES if os.path.exists(device)],
         "drop_to": NOBODY if isolation_level() == NAMESPACES else None,
         "pooled": spool is not None,
+    }
+
+
+def notebook_view(engine: Path, inputs: Path, private: Path) -> dict:
+    """The mounts of the notebook sandbox (:mod:`autograder.notebooks.sandbox`): the workers' view,
+    but its site-packages include the notebook tooling (otter, the Jupyter kernel and what they
+    require); read-only the engine copy and ``inputs`` (the submission's copy, the fixtures, the
+    notebook, the autograder zip); writable only ``private``."""
+    site_entries, _ = allowed_site_entries(notebooks=True)
+    read_only = _system_read_only(site_entries)
+    kernels = Path(sys.prefix) / "share" / "jupyter"  # the installed kernel specification
+    if kernels.is_dir():
+        read_only.append(str(kernels))
+    if os.path.isfile("/etc/hosts"):
+        read_only.append("/etc/hosts")  # otter's log server listens on "localhost"
+    if os.path.isdir("/etc/fonts"):
+        read_only.append("/etc/fonts")  # fontconfig's configuration (matplotlib's figures)
+    read_only += [str(engine), str(inputs)]
+    return {
+        "read_only": read_only,
+        "writable": [str(private)],
+        "cwd": str(private),
+        "overlays": _forbidden_overlays(engine),
+        "links": _symlink_chain(Path(sys.executable)),
+        "devices": [device for device in DEVICES if os.path.exists(device)],
+        "drop_to": NOBODY if isolation_level() == NAMESPACES else None,
+        "pooled": False,
     }

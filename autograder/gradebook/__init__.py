@@ -38,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     n = {info["shard"][1] for info in infos}
     covered = sorted(info["shard"][0] for info in infos)
     if len(rosters) != 1 or len(n) != 1 or covered != list(range(1, n.pop() + 1)) \
-            or len({tuple(info["tasks"]) for info in infos}) != 1:
-        print("error: the directories must be the shards 1..N of one roster, with the same tasks", file=sys.stderr)
+            or len({(tuple(info["tasks"]), bool(info.get("notebooks"))) for info in infos}) != 1:
+        print("error: the directories must be the shards 1..N of one roster, with the same tasks (and notebooks)",
+              file=sys.stderr)
         return 2
     out = BatchDir(args.out.resolve())
     out.root.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         if source.overrides.is_file() and not out.overrides.is_file():
             shutil.copy2(source.overrides, out.overrides)
     rows, extra_columns = read_roster(out.roster)
-    problems = write_outputs(out, rows, extra_columns, infos[0]["tasks"])
+    problems = write_outputs(out, rows, extra_columns, infos[0]["tasks"], notebooks=bool(infos[0].get("notebooks")))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"merged {len(shards)} shards: {out.gradebook}", file=sys.stderr)

@@ -3,27 +3,29 @@
 The result is a :class:`~autograder.model.Grade` of its own (``tasks == ["notebooks"]``):
 its points stay apart from the 100 points of the hidden suites. Each auto-checked
 question becomes one :class:`~autograder.model.CheckResult` whose ``function`` is the
-notebook's name. Free-text questions are graded by hand and not in here.
+notebook's file name (``grad_cam.ipynb``: never a contract function's name, so an
+override of ``grad_cam`` stays with the function). Free-text questions are graded by hand
+and not in here.
 
-otter executes the student's notebook in a Jupyter kernel of this interpreter, outside
-the engine's worker isolation: call this only where running the student's code
-unsandboxed is acceptable (the student's own CI run, or a sandboxed batch worker).
+Every notebook is graded in the notebook sandbox (:mod:`autograder.notebooks.sandbox`):
+otter and the student's kernel run in a child under the workers' isolation, and only the
+child's small score report, validated against the autograder zip read here, comes back.
+The autograder zips come from :mod:`autograder.notebooks.instructor` (built from the
+master notebooks of the instructor's checkout), never from anything students can fetch.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
-import os
 import re
 import time
 import zipfile
 from pathlib import Path
 
-from autograder.model import CheckResult, Grade, Outcome
-from autograder.notebooks import NOTEBOOKS, ROOT_VARIABLE, TASK
-from autograder.notebooks.release import HIDDEN_FOLDER, STUDENT_FOLDER, autograder_zip_name, solution_notebook_name
+from autograder.model import CheckResult, Grade, Metadata, Outcome
+from autograder.notebooks import NOTEBOOKS, TASK
+from autograder.notebooks.release import autograder_zip_name, solution_notebook_name
+from autograder.notebooks.sandbox import NotebookLimits, run_notebook
 
 
 def questions(autograder_zip: Path) -> dict[str, float]:
@@ -49,73 +51,56 @@ def _in_notebook_order(points: dict[str, float], solved: Path) -> dict[str, floa
     return dict(sorted(points.items(), key=lambda item: position.get(item[0], len(position))))
 
 
-@contextlib.contextmanager
-def _root_variable(root: Path):
-    previous = os.environ.get(ROOT_VARIABLE)
-    os.environ[ROOT_VARIABLE] = str(root)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(ROOT_VARIABLE, None)
-        else:
-            os.environ[ROOT_VARIABLE] = previous
+def notebook_function(name: str) -> str:
+    """The ``function`` of a notebook's check results: its file name."""
+    return f"{name}.ipynb"
 
 
-def _run_otter(notebook: Path, autograder_zip: Path, submission: Path):
-    """otter's results for one notebook (its kernel sees the submission's ``xai_lab``)."""
-    from otter.api import grade_submission  # imported late: only grading needs otter
-
-    with _root_variable(submission.resolve()), contextlib.redirect_stderr(io.StringIO()):
-        return grade_submission(str(notebook), str(autograder_zip), quiet=True)
-
-
-def grade_notebook(submission: Path, hidden: Path, name: str, title: str):
+def grade_notebook(submission: Path, autograder_dir: Path, name: str, title: str, *,
+                   limits: NotebookLimits | None = None, keep_executed: Path | None = None):
     """One notebook's auto-checked questions as check results (all 0 when the notebook is missing).
+
+    Parameters
+    ----------
+    autograder_dir : folder with ``<name>-autograder.zip`` and ``<name>-solution.ipynb``
+        (:func:`autograder.notebooks.instructor.autograder_files`).
+    keep_executed : a file to copy the notebook as otter executed it to (outputs and errors included).
 
     Returns
     -------
     checks : list of CheckResult
-    executed : nbformat.NotebookNode or None
-        The notebook as otter executed it (outputs and errors included), when it ran.
+    run : autograder.notebooks.sandbox.NotebookRun
     """
-    autograder_zip = Path(hidden) / HIDDEN_FOLDER / autograder_zip_name(name)
-    notebook = Path(submission) / STUDENT_FOLDER / f"{name}.ipynb"
-    points = _in_notebook_order(questions(autograder_zip), Path(hidden) / HIDDEN_FOLDER / solution_notebook_name(name))
-    started = time.monotonic()
-    scores, problem, executed = {}, "", None
-    if not notebook.is_file():
-        problem = f"Das Notebook notebooks/{name}.ipynb fehlt."
-    else:
-        results = _run_otter(notebook, autograder_zip, Path(submission))
-        executed = results.notebook
-        if results.has_catastrophic_failure():
-            problem = "Das Notebook ließ sich nicht bewerten (es ist beschädigt oder kein Notebook)."
-        else:
-            scores = {question: float(results.results[question].score)
-                      for question in points if question in results.results}
-    seconds = (time.monotonic() - started) / max(len(points), 1)
+    autograder_dir = Path(autograder_dir)
+    autograder_zip = autograder_dir / autograder_zip_name(name)
+    points = _in_notebook_order(questions(autograder_zip), autograder_dir / solution_notebook_name(name))
+    run = run_notebook(Path(submission), name, autograder_zip, points, limits=limits, keep_executed=keep_executed)
+    seconds = run.seconds / max(len(points), 1)
     checks = []
     for question, possible in points.items():
-        score = min(scores.get(question, 0.0), possible)
-        passed = score >= possible
-        if problem:
-            feedback = problem
+        score = run.scores.get(question, 0.0)
+        passed = score >= possible and not run.problem
+        if run.problem:
+            feedback = run.problem
         elif passed:
             feedback = "Richtig."
         else:
             feedback = "Die Antwort fehlt oder stimmt nicht."
+        outcome = Outcome.INTERNAL_ERROR if run.internal else Outcome.PASSED if passed else Outcome.FAILED
         checks.append(CheckResult(
-            task=TASK, function=name, check=f"{name}.{question}", title=f"Notebook {title}: Frage „{question}“",
-            max_score=possible, score=score, outcome=Outcome.PASSED if passed else Outcome.FAILED,
+            task=TASK, function=notebook_function(name), check=f"{name}.{question}",
+            title=f"Notebook {title}: Frage „{question}“", max_score=possible, score=score, outcome=outcome,
             feedback=feedback, seconds=seconds))
-    return checks, executed
+    return checks, run
 
 
-def grade_notebooks(submission: Path, hidden: Path) -> Grade:
-    """All four notebooks of ``submission`` graded with the autograder zips in ``hidden``."""
+def grade_notebooks(submission: Path, autograder_dir: Path, *, limits: NotebookLimits | None = None) -> Grade:
+    """All four notebooks of ``submission`` graded with the autograder files in ``autograder_dir``."""
     started = time.monotonic()
-    results = []
+    results, isolation = [], ""
     for name, _, title in NOTEBOOKS:
-        results += grade_notebook(submission, hidden, name, title)[0]
-    return Grade(tasks=[TASK], results=results, seconds=time.monotonic() - started)
+        checks, run = grade_notebook(submission, autograder_dir, name, title, limits=limits)
+        results += checks
+        isolation = isolation or run.isolation
+    return Grade(tasks=[TASK], results=results, metadata=Metadata(submission=str(submission), isolation=isolation),
+                 seconds=round(time.monotonic() - started, 3))

@@ -1,4 +1,9 @@
-"""Turn the master notebooks into the release's student notebooks and the hidden autograder zips."""
+"""Turn the master notebooks into the release's student notebooks and the instructor's autograder files.
+
+The autograder files (otter's zips with every hidden test, the solved notebooks) are written
+only where the instructor asks (:mod:`autograder.notebooks.instructor`'s cache), never into
+the release or the hidden bundle: the students' workflow fetches the bundle.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,10 @@ from autograder.notebooks import NOTEBOOK_NAMES, ROOT_VARIABLE, master
 from autograder.notebooks.masters import manual_questions_markdown
 
 STUDENT_FOLDER = "notebooks"
-HIDDEN_FOLDER = "notebooks"
 
 
 def autograder_zip_name(name: str) -> str:
-    """The stable file name of a notebook's autograder zip inside the hidden bundle."""
+    """The stable file name of a notebook's autograder zip among the autograder files."""
     return f"{name}-autograder.zip"
 
 
@@ -37,7 +41,7 @@ def _write_german(source: Path, target: Path) -> None:
 
 
 def solution_notebook_name(name: str) -> str:
-    """The file name of a notebook's solved version inside the hidden bundle."""
+    """The file name of a notebook's solved version (the answer key) among the autograder files."""
     return f"{name}-solution.ipynb"
 
 
@@ -60,27 +64,29 @@ def assign(name: str, out: Path, *, reference_root: Path | None = None) -> Path:
     return out
 
 
-def build_notebooks(out_release: Path, out_hidden: Path | None, *, reference_root: Path | None = None) -> list[Path]:
-    """Write the student notebooks to ``out_release/notebooks/`` and, unless ``out_hidden`` is
-    ``None``, the autograder zips, the solved notebooks and the list of free-text questions to
-    ``out_hidden/notebooks/``; returns the student notebooks' paths."""
-    student_dir = Path(out_release) / STUDENT_FOLDER
-    student_dir.mkdir(parents=True, exist_ok=True)
-    hidden_dir = None if out_hidden is None else Path(out_hidden) / HIDDEN_FOLDER
-    if hidden_dir is not None:
-        hidden_dir.mkdir(parents=True, exist_ok=True)
+def build_notebooks(out_release: Path | None, autograder_out: Path | None = None, *,
+                    reference_root: Path | None = None) -> list[Path]:
+    """Run ``otter assign`` on every master once: the student notebooks go to ``out_release/notebooks/``
+    (unless ``out_release`` is ``None``), the autograder zips, the solved notebooks and the list of
+    free-text questions to ``autograder_out`` (unless ``None``); returns the student notebooks' paths."""
+    student_dir = None if out_release is None else Path(out_release) / STUDENT_FOLDER
+    for folder in (student_dir, autograder_out):
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory(prefix="otter-assign-") as scratch:
         for name in NOTEBOOK_NAMES:
             dist = assign(name, Path(scratch) / name, reference_root=reference_root)
-            student = student_dir / f"{name}.ipynb"
-            _write_german(dist / "student" / f"{name}.ipynb", student)
-            written.append(student)
-            if hidden_dir is not None:
+            if student_dir is not None:
+                student = student_dir / f"{name}.ipynb"
+                _write_german(dist / "student" / f"{name}.ipynb", student)
+                written.append(student)
+            if autograder_out is not None:
                 (zip_path,) = (dist / "autograder").glob("*.zip")  # otter stamps the name with the time
-                shutil.copy2(zip_path, hidden_dir / autograder_zip_name(name))
+                shutil.copy2(zip_path, Path(autograder_out) / autograder_zip_name(name))
                 # The autograder version keeps the solutions: the instructor's answer key.
-                shutil.copy2(dist / "autograder" / f"{name}.ipynb", hidden_dir / solution_notebook_name(name))
-    if hidden_dir is not None:
-        (hidden_dir / "manual_questions.md").write_text(manual_questions_markdown(), encoding="utf-8")
+                shutil.copy2(dist / "autograder" / f"{name}.ipynb",
+                             Path(autograder_out) / solution_notebook_name(name))
+    if autograder_out is not None:
+        (Path(autograder_out) / "manual_questions.md").write_text(manual_questions_markdown(), encoding="utf-8")
     return written

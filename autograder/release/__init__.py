@@ -8,7 +8,11 @@ could not grade can still report ``0/Y`` without Python), plus a manifest of the
 protected files.
 It never holds ``solutions/``, ``tests/hidden/`` or stored reference results; a
 project test scans every release for them. ``--hidden-bundle DIR`` writes what the
-instructor's private repository holds: the hidden suites and the release manifest.
+instructor's private repository holds: the hidden suites, the release manifest and the
+class-grading workflow. The students' workflow clones that bundle with a token it holds, so
+it holds nothing of the notebooks' answers: the instructor's run builds the notebooks'
+autograder files from the master notebooks of its own checkout
+(:mod:`autograder.notebooks.instructor`).
 """
 
 from __future__ import annotations
@@ -49,9 +53,8 @@ def max_points() -> str:
     return classroom_number(sum(task(name).points for name in available_tasks()))
 
 
-def build_release(out: Path, hidden_bundle: Path | None = None) -> Path:
-    """The student template repository in ``out``; with ``hidden_bundle``, the notebooks' autograder
-    files go there (``otter assign`` runs once for both)."""
+def build_release(out: Path) -> Path:
+    """The student template repository in ``out`` (the student notebooks from ``otter assign``)."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
     out.mkdir(parents=True, exist_ok=True)
@@ -68,7 +71,7 @@ def build_release(out: Path, hidden_bundle: Path | None = None) -> Path:
     shutil.copytree(TEMPLATE, out, dirs_exist_ok=True)
     (out / "requirements.txt").write_text(requirements())
     (out / ".github" / "scripts" / "max-points.txt").write_text(max_points() + "\n")
-    build_notebooks(out, hidden_bundle)
+    build_notebooks(out)
     manifest.write_manifest(out)
     return out
 
@@ -85,7 +88,9 @@ number of shards. Each shard runs `python -m autograder batch ROSTER --shard K/N
 --suites tests/hidden` from the instructor's xai-lab repository on its own runner and uploads
 its output (`shard-K`); the last job merges them with `python -m autograder gradebook merge` into
 the artifact `gradebook` (gradebook.csv, results/, reports/). A rerun with the same inputs grades
-only what is missing or changed.
+only what is missing or changed. With the input `notebooks` the shards also grade each student's
+notebooks (`batch --notebooks`): their autograder files are built from the master notebooks of
+the xai-lab repository, never stored here, since students' workflows can read this repository.
 
 Set up once in this repository's settings:
 
@@ -111,7 +116,7 @@ def build_hidden_bundle(release: Path, out: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        release = build_release(args.out, args.hidden_bundle)
+        release = build_release(args.out)
     except FileExistsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

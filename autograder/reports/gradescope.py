@@ -4,7 +4,9 @@ Top level: ``score`` (bonus included, as Gradescope shows extra credit), ``max_s
 (without bonus), ``output``, ``execution_time`` and ``tests[]`` with ``name``, ``score``,
 ``max_score``, ``status`` (``passed``/``failed``), ``output`` (the German feedback).
 Every test also carries the model's own fields, and the top level the model's metadata,
-so :func:`read_results` rebuilds the :class:`~autograder.model.Grade`.
+so :func:`read_results` rebuilds the :class:`~autograder.model.Grade`. Tasks graded apart
+(``SEPARATE_TASKS``: the notebooks) are left out of ``score`` and ``max_score`` and reported
+beside them (``notebooks_score``, ``notebooks_max_score``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from autograder.model import Grade
+from autograder.model import SEPARATE_TASKS, Grade
 from autograder.reports.common import neutralise
 
 
@@ -30,8 +32,13 @@ def to_gradescope(grade: Grade) -> dict:
             "output": own["feedback"],
             **own,
         })
-    return {"score": grade.score, "max_score": grade.max_score, "output": f"Bewertet: {', '.join(grade.tasks)}",
-            "execution_time": grade.seconds, "tests": tests, **model}
+    counted = grade.without_separate()
+    separate = {f"{task}_score": grade.part([task]).score for task in grade.tasks if task in SEPARATE_TASKS}
+    separate.update({f"{task}_max_score": grade.part([task]).max_score
+                     for task in grade.tasks if task in SEPARATE_TASKS})
+    # score and max_score are the assignment's; the notebooks' points stand beside them.
+    return {"score": counted.score, "max_score": counted.max_score, **separate,
+            "output": f"Bewertet: {', '.join(grade.tasks)}", "execution_time": grade.seconds, "tests": tests, **model}
 
 
 def as_json(grade: Grade) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import signal
@@ -190,3 +191,65 @@ def test_shards_merge_into_the_unsharded_gradebook(classroom, tmp_path):
     strip = lambda book: {name: {k: v for k, v in row.items() if k != "message"} for name, row in book.items()}  # noqa: E731
     assert strip(gradebook(tmp_path / "merged")) == strip(gradebook(tmp_path / "whole"))
     assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (tmp_path / "whole" / "gradebook.csv").read_bytes()
+
+
+def _answered_grad_cam(release: Path, out: Path) -> Path:
+    """The student grad_cam notebook's otter cell followed by the master's answers (graded in seconds)."""
+    import nbformat
+
+    from autograder.notebooks.masters import questions
+
+    notebook = nbformat.read(str(release / "notebooks" / "grad_cam.ipynb"), as_version=4)
+    (init,) = [cell for cell in notebook.cells if cell.cell_type == "code" and "otter.Notebook(" in cell.source]
+    answers = [solution.replace("  # SOLUTION", "") for question in questions("grad_cam") if not question.manual
+               for solution in question.solutions]
+    notebook.cells = [init, *(nbformat.v4.new_code_cell(answer) for answer in answers)]
+    nbformat.write(notebook, str(out))
+    return out
+
+
+def test_notebook_points_stand_in_their_own_columns_and_survive_resume_and_merge(classroom, tmp_path):
+    """``batch --notebooks``: the reference with an answered grad_cam notebook (the other three
+    missing) gets the notebooks' points beside, not inside, the assignment's points."""
+    from autograder.notebooks.release import build_notebooks
+    from autograder.reports.gradescope import read_results
+
+    root, _, _ = classroom
+    files = tmp_path / "notebook-files"
+    build_notebooks(tmp_path / "release", files)
+    repo = new_repo(tmp_path, "nora")
+    (repo / "notebooks").mkdir()
+    _answered_grad_cam(tmp_path / "release", repo / "notebooks" / "grad_cam.ipynb")
+    commit_tree(repo, SOLUTIONS, BEFORE, "reference and one notebook")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"student,repository\nnora,{repo}\nben,{root / 'stub'}\n")
+    out = tmp_path / "out"
+    args = (roster, "--out", out, "--notebooks", "--notebook-files", files, *FAST)
+    first = batch(*args)
+    assert first.returncode == 0, first.stderr
+    book = gradebook(out)
+    nora, ben = book["nora"], book["ben"]
+    assert (nora["score"], nora["max_score"], nora["bonus"]) == ("45", "40", "5")  # as without notebooks
+    assert (nora["notebooks"], nora["notebooks_max"], nora["grad_cam.ipynb"], nora["pdp.ipynb"]) == ("4", "14", "4", "0")
+    assert (ben["score"], ben["notebooks"], ben["notebooks_max"]) == ("0", "0", "14")
+    result = read_results(out / "results" / "nora.json")
+    assert result.tasks == ["grad_cam", "notebooks"]
+    assert sum(r.score for r in result.results if r.task == "notebooks") == 4
+    raw = json.loads((out / "results" / "nora.json").read_text())
+    assert (raw["score"], raw["max_score"], raw["notebooks_score"], raw["notebooks_max_score"]) == (45, 40, 4, 14)
+    report = (out / "reports" / "nora.md").read_text()
+    assert "### Notebooks (neben den Punkten der Aufgaben): 4/14 Punkte" in report
+    assert "Gesamt: 40/40 Punkte" in report and "Gesamt: 44/54" not in report
+
+    graded_at = {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
+    (out / "overrides.csv").write_text("student;target;points;reason\nben;grad_cam.ipynb;2;Notebook nachgesehen\n")
+    again = batch(*args)
+    assert again.returncode == 0, again.stderr
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")} == graded_at  # resumed
+    book = gradebook(out)
+    assert (book["ben"]["notebooks"], book["ben"]["grad_cam.ipynb"], book["ben"]["score"]) == ("2", "2", "0")
+
+    merged = subprocess.run([sys.executable, "-m", "autograder", "gradebook", "merge", str(out), "--out",
+                             str(tmp_path / "merged")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert merged.returncode == 0, merged.stderr
+    assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (out / "gradebook.csv").read_bytes()

@@ -1,8 +1,10 @@
-"""The exploratory notebooks (issue 16): otter assign, offline execution, grading, leaks, German prose.
+"""The exploratory notebooks (issue 16): otter assign, offline execution, grading, leaks, German prose,
+and the notebook sandbox's defences.
 
 Each student notebook is executed once per session, by otter's grader (nbconvert's
-``ExecutePreprocessor``, an nbclient ``NotebookClient``) with the reference ``xai_lab``,
-unanswered; the executed notebooks are reused for the error-cell and run-time checks.
+``ExecutePreprocessor``, an nbclient ``NotebookClient``) in the notebook sandbox with the
+reference ``xai_lab``, unanswered; the executed notebooks are reused for the error-cell and
+run-time checks.
 The master's answers are graded in notebooks that hold only the answer cells. Under
 xdist the workers share these builds (``_once``), so the suite pays for them once.
 """
@@ -20,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.model import CheckResult
+from autograder.engine.sandbox import NAMESPACES, allowed_site_entries, isolation_level
+from autograder.model import CheckResult, Outcome
 from autograder.notebooks import NOTEBOOK_NAMES, NOTEBOOKS
-from autograder.notebooks.grading import grade_notebook, questions
+from autograder.notebooks.grading import grade_notebook, notebook_function, questions
 from autograder.notebooks.masters import leaks, questions as master_questions
 from autograder.notebooks.release import autograder_zip_name, build_notebooks, solution_notebook_name
 from tests.project.editing import REPO, SOLUTIONS
@@ -49,9 +52,9 @@ def _once(tmp_path_factory, name: str, build) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = _once(tmp_path_factory, "built", lambda out: build_notebooks(out / "release", out / "hidden"))
-    release, hidden = folder / "release", folder / "hidden"
-    return release, hidden, sorted((release / "notebooks").glob("*.ipynb"))
+    folder = _once(tmp_path_factory, "built", lambda out: build_notebooks(out / "release", out / "autograder"))
+    release, files = folder / "release", folder / "autograder"
+    return release, files, sorted((release / "notebooks").glob("*.ipynb"))
 
 
 def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
@@ -65,16 +68,15 @@ def _submission(root: Path, notebooks: dict[str, Path]) -> Path:
     return root
 
 
-def _grade_into(out: Path, root: Path, hidden: Path) -> None:
+def _grade_into(out: Path, root: Path, files: Path) -> None:
     """Grade every notebook of ``root``; keep the checks, the executed notebook and the seconds in ``out``."""
-    import nbformat
-
     for name, _, title in NOTEBOOKS:
         started = time.monotonic()
-        checks, executed = grade_notebook(root, hidden, name, title)
+        checks, run = grade_notebook(root, files, name, title, keep_executed=out / f"{name}.executed.ipynb")
         seconds = time.monotonic() - started
-        (out / f"{name}.json").write_text(json.dumps({"seconds": seconds, "checks": [c.to_dict() for c in checks]}))
-        nbformat.write(executed, str(out / f"{name}.executed.ipynb"))
+        assert run.executed is not None, run.output
+        (out / f"{name}.json").write_text(json.dumps({"seconds": seconds, "isolation": run.isolation,
+                                                      "checks": [c.to_dict() for c in checks]}))
 
 
 def _graded(folder: Path) -> dict:
@@ -84,18 +86,18 @@ def _graded(folder: Path) -> dict:
     for name in NOTEBOOK_NAMES:
         data = json.loads((folder / f"{name}.json").read_text())
         executed = nbformat.read(str(folder / f"{name}.executed.ipynb"), as_version=4)
-        graded[name] = ([CheckResult.from_dict(c) for c in data["checks"]], executed, data["seconds"])
+        graded[name] = ([CheckResult.from_dict(c) for c in data["checks"]], executed, data["seconds"], data["isolation"])
     return graded
 
 
 @pytest.fixture(scope="module")
 def unanswered(built, tmp_path_factory):
-    release, hidden, _ = built
+    release, files, _ = built
 
     def grade(out: Path) -> None:
         root = _submission(out / "submission",
                            {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
-        _grade_into(out, root, hidden)
+        _grade_into(out, root, files)
 
     return _graded(_once(tmp_path_factory, "unanswered", grade))
 
@@ -116,13 +118,13 @@ def _answers_only(student: Path, name: str, out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def solved(built, tmp_path_factory):
-    release, hidden, _ = built
+    release, files, _ = built
 
     def grade(out: Path) -> None:
         (out / "answers").mkdir()
         notebooks = {name: _answers_only(release / "notebooks" / f"{name}.ipynb", name, out / "answers" / f"{name}.ipynb")
                      for name in NOTEBOOK_NAMES}
-        _grade_into(out, _submission(out / "submission", notebooks), hidden)
+        _grade_into(out, _submission(out / "submission", notebooks), files)
 
     return _graded(_once(tmp_path_factory, "solved", grade))
 
@@ -134,48 +136,51 @@ def _errors(executed) -> list[str]:
 
 
 def test_release_layout(built):
-    release, hidden, student = built
+    release, files, student = built
     assert sorted(path.name for path in student) == sorted(f"{name}.ipynb" for name in NOTEBOOK_NAMES)
     for name in NOTEBOOK_NAMES:
-        assert (hidden / "notebooks" / autograder_zip_name(name)).is_file()
-        assert (hidden / "notebooks" / solution_notebook_name(name)).is_file()
+        assert (files / autograder_zip_name(name)).is_file()
+        assert (files / solution_notebook_name(name)).is_file()
         assert not list(release.rglob("*.zip"))
-    manual = (hidden / "notebooks" / "manual_questions.md").read_text(encoding="utf-8")
+    manual = (files / "manual_questions.md").read_text(encoding="utf-8")
     assert all(f"notebooks/{name}.ipynb" in manual for name in NOTEBOOK_NAMES)
 
 
 def test_otter_is_configured_for_python_3_11(built):
-    _, hidden, _ = built
+    _, files, _ = built
     for name in NOTEBOOK_NAMES:
-        with zipfile.ZipFile(hidden / "notebooks" / autograder_zip_name(name)) as archive:
+        with zipfile.ZipFile(files / autograder_zip_name(name)) as archive:
             environment = archive.read("environment.yml").decode()
         assert "python=3.11" in environment, name
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_student_notebook_runs_offline_without_error(unanswered, name):
-    _, executed, seconds = unanswered[name]
+    _, executed, seconds, isolation = unanswered[name]
     assert executed is not None
     assert _errors(executed) == []
     assert seconds < OFFLINE_SECONDS, f"{name} took {seconds:.0f} s"
+    assert isolation == isolation_level()  # graded in the notebook sandbox, as strong as the workers' isolation
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_unanswered_notebook_gets_no_points(unanswered, built, name):
-    checks, _, _ = unanswered[name]
-    _, hidden, _ = built
+    checks, _, _, _ = unanswered[name]
+    _, files, _ = built
     in_master = [question.name for question in master_questions(name) if not question.manual]
     assert [check.check.split(".", 1)[1] for check in checks] == in_master  # the notebook's order
-    assert set(in_master) == set(questions(hidden / "notebooks" / autograder_zip_name(name)))
+    assert set(in_master) == set(questions(files / autograder_zip_name(name)))
     assert checks and all(check.score == 0 for check in checks)
-    assert all(check.task == "notebooks" and check.function == name for check in checks)
+    assert all(check.task == "notebooks" and check.function == notebook_function(name) == f"{name}.ipynb"
+               for check in checks)
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_master_answers_get_full_points(solved, name):
-    checks, executed, _ = solved[name]
+    checks, executed, _, isolation = solved[name]
     assert _errors(executed) == []
     assert checks and all(check.passed and check.score == check.max_score == 1 for check in checks)
+    assert isolation == isolation_level()
 
 
 def test_every_auto_question_has_a_hidden_value_test_and_a_public_format_test():
@@ -198,9 +203,9 @@ def test_student_notebook_holds_no_solution_and_no_hidden_test(built, name):
 
 
 def test_leak_scan_finds_a_planted_solution(built, tmp_path):
-    _, hidden, _ = built
+    _, files, _ = built
     leaked = tmp_path / "pdp.ipynb"
-    shutil.copy2(hidden / "notebooks" / solution_notebook_name("pdp"), leaked)
+    shutil.copy2(files / solution_notebook_name("pdp"), leaked)
     found = leaks(leaked, "pdp")
     # The solved notebook holds the answers and, in its metadata, every test (otter rewrites their quotes).
     assert any(entry.startswith("pdp.richtung_lstat: solution") for entry in found)
@@ -242,8 +247,8 @@ def test_manual_answers_export_to_pdf(built, tmp_path):
 
     from autograder.notebooks.manual import export_manual_answers
 
-    _, hidden, _ = built
-    pdf = export_manual_answers(hidden / "notebooks" / solution_notebook_name("pdp"), tmp_path / "pdp.pdf")
+    _, files, _ = built
+    pdf = export_manual_answers(files / solution_notebook_name("pdp"), tmp_path / "pdp.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
     prompts = [question.prompt for question in master_questions("pdp") if question.manual]
     assert len(prompts) == 3 and "Diskussion 1." in text and "Diskussion 3." in text
@@ -275,8 +280,8 @@ def test_missing_notebooks_score_zero_as_task_notebooks(built, tmp_path):
     from autograder.model import Grade
     from autograder.notebooks.grading import grade_notebooks
 
-    _, hidden, _ = built
-    grade = grade_notebooks(tmp_path, hidden)  # no notebooks/ folder at all: nothing runs
+    _, files, _ = built
+    grade = grade_notebooks(tmp_path, files)  # no notebooks/ folder at all: nothing runs
     auto = [question for name in NOTEBOOK_NAMES for question in master_questions(name) if not question.manual]
     assert grade.tasks == ["notebooks"] and len(grade.results) == len(auto) == 14
     assert grade.score == 0 and grade.max_score == sum(question.points for question in auto)
@@ -340,3 +345,130 @@ def test_master_answers_are_what_the_notebooks_compute(unanswered):
     assert answers["hoechste_region"] == f"{vertical} {horizontal}"
     _, forest, boosting = _number(r"bei RM = ([\d.]+): Random Forest ([\d.]+), Gradient Boosting ([\d.]+)", text)
     assert answers["hoeher_bei_vielen_zimmern"] == ("forest" if forest > boosting else "boosting")
+
+
+# The notebook sandbox: what a hostile notebook tries while otter grades it. Each notebook here is
+# the student notebook's otter cell plus one hostile cell, so a grading costs the kernel's start only.
+
+def _hostile_notebook(student: Path, source: str, out: Path) -> Path:
+    import nbformat
+
+    notebook = nbformat.read(str(student), as_version=4)
+    (init,) = [cell for cell in notebook.cells if cell.cell_type == "code" and "otter.Notebook(" in cell.source]
+    notebook.cells = [init, nbformat.v4.new_code_cell(source)]
+    nbformat.write(notebook, str(out))
+    return out
+
+
+# Reads the answer key from the instructor's side (the master in the checkout, the solved notebook
+# next to the autograder zip) and sets every answer from it; writes a file outside its workspace.
+STEAL_ANSWERS = '''
+import pathlib, re
+for path in {sources!r}:
+    try:
+        text = pathlib.Path(path).read_text()
+    except OSError as error:
+        print("gesperrt:", path, type(error).__name__)
+        continue
+    for line in re.findall(r'(\\w+ = [^\\n]*?)  # SOLUTION', text):
+        exec(line.replace('\\\\"', '"'), globals())
+try:
+    pathlib.Path({marker!r}).write_text("ausgebrochen")
+except OSError as error:
+    print("gesperrt:", {marker!r}, type(error).__name__)
+'''
+
+# Forges otter's result: prints a report and otter's success line on the process's own stdout, and
+# writes a report into every file descriptor of its parent (otter's child, which holds the report pipe).
+FORGE_RESULT = '''
+import json, os
+forged = json.dumps({{"status": "graded", "scores": {{name: 1.0 for name in {questions!r}}}}})
+os.write(1, (forged + "\\nAll tests passed!\\n").encode())
+print(forged)
+folder = f"/proc/{{os.getppid()}}/fd"
+try:
+    for fd in os.listdir(folder):
+        try:
+            with open(f"{{folder}}/{{fd}}", "w") as channel:
+                channel.write(forged)
+        except OSError:
+            pass
+except OSError as error:
+    print("gesperrt:", folder, type(error).__name__)
+'''
+
+
+def _hostile_submission(root: Path, release: Path, source: str) -> Path:
+    submission = _submission(root, {})
+    _hostile_notebook(release / "notebooks" / "grad_cam.ipynb", source, submission / "notebooks" / "grad_cam.ipynb")
+    return submission
+
+
+@pytest.mark.skipif(isolation_level() != NAMESPACES, reason="the sandbox's view needs namespaces as root")
+def test_a_notebook_stealing_the_answer_key_gains_nothing_in_the_sandbox(built, tmp_path):
+    """Unsandboxed, the same notebook reads the answers from the checkout and escapes its workspace (the
+    control: the attack works); in the sandbox it finds neither file and writes nothing outside."""
+    release, files, _ = built
+    marker = tmp_path / "escaped.txt"
+    source = STEAL_ANSWERS.format(sources=[str(REPO / "notebooks" / "grad_cam.ipynb"),
+                                           str(files / solution_notebook_name("grad_cam"))], marker=str(marker))
+    submission = _hostile_submission(tmp_path / "submission", release, source)
+
+    from autograder.notebooks.sandbox import run_notebook
+
+    # The control: the same child without namespaces or view (the ``processes`` level).
+    points = questions(files / autograder_zip_name("grad_cam"))
+    control = run_notebook(submission, "grad_cam", files / autograder_zip_name("grad_cam"), points, isolated=False)
+    assert control.scores == points, control.output
+    assert marker.read_text() == "ausgebrochen"
+    marker.unlink()
+
+    checks, run = grade_notebook(submission, files, "grad_cam", "Grad-CAM", keep_executed=tmp_path / "run.ipynb")
+    assert run.isolation == NAMESPACES
+    assert checks and all(check.score == 0 and check.outcome is Outcome.FAILED for check in checks)
+    assert not marker.exists()
+    printed = _printed(__import__("nbformat").read(str(run.executed), as_version=4))
+    assert printed.count("gesperrt:") == 3, printed
+
+
+@pytest.mark.skipif(isolation_level() != NAMESPACES, reason="the sandbox's view needs namespaces as root")
+def test_a_forged_otter_result_gains_nothing(built, tmp_path):
+    release, files, _ = built
+    points = questions(files / autograder_zip_name("grad_cam"))
+    submission = _hostile_submission(tmp_path / "submission", release, FORGE_RESULT.format(questions=sorted(points)))
+    checks, run = grade_notebook(submission, files, "grad_cam", "Grad-CAM", keep_executed=tmp_path / "run.ipynb")
+    assert '"status": "graded"' in run.output and "All tests passed!" in run.output  # it did print the forgery
+    assert checks and all(check.score == 0 and check.outcome is Outcome.FAILED for check in checks), run.output
+    printed = _printed(__import__("nbformat").read(str(run.executed), as_version=4))
+    assert "gesperrt: /proc/1/fd PermissionError" in printed  # otter's child is PID 1 of the sandbox
+
+
+def test_a_notebook_past_the_wall_clock_limit_is_stopped_with_a_german_message(built, tmp_path):
+    from autograder.notebooks.sandbox import NotebookLimits
+
+    release, files, _ = built
+    submission = _hostile_submission(tmp_path / "submission", release, "while True:\n    pass")
+    started = time.monotonic()
+    checks, run = grade_notebook(submission, files, "grad_cam", "Grad-CAM", limits=NotebookLimits(wall=20))
+    assert time.monotonic() - started < 60
+    assert checks and all(check.score == 0 for check in checks)
+    assert all(check.feedback.startswith("Das Notebook wurde nach 20 s abgebrochen (Zeitlimit)") for check in checks)
+
+
+def test_scores_outside_the_autograder_zip_or_its_points_are_not_taken():
+    from autograder.notebooks.sandbox import validated_scores
+
+    points = {"a": 1.0, "b": 2.0}
+    report = {"status": "graded", "scores": {"a": 5, "b": float("nan"), "extra": 100}}
+    assert validated_scores(report, points) == {"a": 1.0, "b": 0.0}
+    assert validated_scores({"status": "graded", "scores": {"a": -3, "b": True}}, points) == {"a": 0.0, "b": 0.0}
+    assert validated_scores({"status": "error"}, points) is None
+    assert validated_scores(["graded"], points) is None
+
+
+def test_the_notebook_view_has_the_notebook_tooling_and_the_workers_view_does_not():
+    _, for_workers = allowed_site_entries()
+    _, for_notebooks = allowed_site_entries(notebooks=True)
+    assert {"otter-grader", "ipykernel", "jupyter-client", "nbconvert"} <= set(for_notebooks)
+    assert not {"otter-grader", "ipykernel", "jupyter-client", "nbconvert"} & set(for_workers)
+    assert set(for_workers) <= set(for_notebooks)

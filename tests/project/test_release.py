@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,60 @@ def test_tamper_report_lists_changed_protected_files_without_changing_points(rel
     assert (report["score"], report["max_score"]) == (clean["score"], clean["max_score"])
     markdown = run_autograder(*args[:-1], "markdown", cwd=repo).stdout
     assert "grading.yml: verändert" in markdown
+
+
+def _notebook_secrets() -> set[str]:
+    """Every line of the masters' solutions and hidden tests as written, as otter rewrites it
+    (``ast.unparse``: other quotes) and JSON-escaped (inside a notebook); short lines left out."""
+    import ast
+
+    from autograder.notebooks.masters import all_questions
+
+    secrets = set()
+    for question in all_questions():
+        for block in (*question.solutions, *question.hidden_tests):
+            for line in block.splitlines():
+                line = line.replace("# SOLUTION", "").strip()
+                try:
+                    forms = {line, ast.unparse(ast.parse(line))}
+                except SyntaxError:
+                    forms = {line}
+                secrets |= forms | {json.dumps(form, ensure_ascii=False)[1:-1] for form in forms}
+    return {secret for secret in secrets if len(secret) >= 12}
+
+
+def _notebook_leaks(root: Path, secrets: set[str]) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(root).as_posix()
+        if path.suffix in (".zip", ".ipynb") or "solution" in path.name:
+            found.append(f"{name}: notebook file")
+        text = path.read_bytes().decode("utf-8", "replace")
+        found += [f"{name}: {secret}" for secret in secrets if secret in text]
+    return found
+
+
+def test_the_bundle_the_students_workflow_fetches_holds_no_notebook_answers(release, tmp_path):
+    """The students' workflow clones the hidden bundle with a token it holds (issue 15): no solved
+    notebook, no otter autograder zip, no line of a master's solutions or hidden tests may be in it."""
+    from autograder.notebooks.masters import questions
+
+    bundle = build_hidden_bundle(release, tmp_path / "bundle")
+    secrets = _notebook_secrets()
+    assert _notebook_leaks(bundle, secrets) == []
+    # The scan finds what it looks for: a hidden test as otter stores it, an answer inside a notebook.
+    (richtung,) = [question for question in questions("pdp") if question.name == "richtung_lstat"]
+    (bundle / "tests" / "hidden" / "pdp" / "notes.py").write_text(
+        f"'code': \">>> {_unparsed(richtung.hidden_tests[0])}\\n\"\n")
+    shutil.copy2(REPO / "notebooks" / "grad_cam.ipynb", bundle / "copy.txt")
+    found = "\n".join(_notebook_leaks(bundle, secrets))
+    assert "tests/hidden/pdp/notes.py: assert richtung_lstat == 'fällt'" in found
+    assert "copy.txt: layer4_groesse = (6, 8)" in found
+
+
+def _unparsed(line: str) -> str:
+    import ast
+
+    return ast.unparse(ast.parse(line))

@@ -2,7 +2,8 @@
 # Grade shard SHARD of SHARDS of the roster into ./shard (the batch's output directory).
 # Student repositories are cloned with STUDENTS_TOKEN, passed to git through the environment
 # only (never written to a file). Grading runs as root so workers get fresh namespaces and
-# run submission code as nobody: a runner's own user could read the token from /proc.
+# run submission code as nobody: a runner's own user could read the token from /proc. With
+# NOTEBOOKS=true the students' notebooks are graded too, each in the notebook sandbox.
 set -euo pipefail
 workspace=$PWD
 case "$ROSTER" in
@@ -27,6 +28,10 @@ fi
 tasks=()
 if [ -n "${TASKS:-}" ]; then
   tasks=(--tasks "$TASKS")
+fi
+# The notebooks' autograder files are built from the xai-lab repository's master notebooks.
+if [ "${NOTEBOOKS:-}" = true ]; then
+  tasks+=(--notebooks)
 fi
 cd "$workspace/xai-lab"
 status=0
