@@ -4,33 +4,81 @@ A grader killed with SIGKILL (a batch stopped by its CI job's timeout, ``kill -9
 remove its temporary directories: a grading's workspace, a worker's home, a pool's spool.
 Each such directory gets a sidecar file beside it (``<directory>.owner``, outside every
 worker's view) naming the process that made it; the next grader removes every directory
-whose owner is no longer running. The owner is identified by its pid and start time, so a
-reused pid does not keep a leftover alive.
+whose owner is no longer running. The owner is identified by its pid, its start time (so
+a reused pid does not keep a leftover alive) and its PID namespace (a grader in another
+namespace sharing ``/tmp`` cannot be judged, so its directories are left alone). Without
+``/proc`` nothing is claimed or removed.
+
+``/tmp`` is writable by everyone: a record is read only when it is a small regular file owned
+by this user (never a FIFO that would block, never through a link), and only a real
+directory owned by this user is removed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
 PREFIX = "xai-lab-"
 SUFFIX = ".owner"
+MAX_RECORD_BYTES = 128
+
+
+def _pid_namespace() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
 
 
 def process_identity(pid: int) -> str | None:
-    """``"<pid> <start time in clock ticks>"`` of a running process, or None when it is gone."""
+    """``"<pid> <start time in clock ticks> <PID namespace>"`` of a running process in this
+    process's PID namespace, or None when it is gone (or ``/proc`` is missing)."""
+    namespace = _pid_namespace()
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return f"{pid} {fields[19]}"  # field 22 of proc(5), counted after the command name
+    if namespace is None:
+        return None
+    return f"{pid} {fields[19]} {namespace}"  # field 22 of proc(5), counted after the command name
 
 
 def claim(directory: Path | str) -> None:
     """Record this process as the owner of ``directory`` (a sibling file ``<directory>.owner``)."""
-    Path(f"{directory}{SUFFIX}").write_text(process_identity(os.getpid()) + "\n")
+    identity = process_identity(os.getpid())
+    if identity is None:
+        return  # no /proc: nothing could judge the record later
+    record = Path(f"{directory}{SUFFIX}")
+    partial = record.with_name(f".{record.name}.{os.getpid()}")
+    partial.write_text(identity + "\n")
+    os.replace(partial, record)
+
+
+def _read_record(record: Path) -> str | None:
+    """The record's text if it is a small regular file of ours, else None (never blocks, never follows links)."""
+    try:
+        descriptor = os.open(record, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > MAX_RECORD_BYTES:
+            return None
+        return os.read(descriptor, MAX_RECORD_BYTES).decode("ascii", "replace").strip()
+    finally:
+        os.close(descriptor)
+
+
+def _ours(directory: Path) -> bool:
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
 
 
 def release(directory: Path | str) -> None:
@@ -47,17 +95,23 @@ def sweep(parent: Path | str | None = None) -> list[Path]:
         The directories removed.
     """
     removed = []
+    namespace = _pid_namespace()
+    if namespace is None:
+        return removed
     for record in Path(parent or tempfile.gettempdir()).glob(f"{PREFIX}*{SUFFIX}"):
+        owner = _read_record(record)
         try:
-            owner = record.read_text().strip()
-            alive = process_identity(int(owner.split()[0])) == owner
-        except (OSError, ValueError, IndexError):
+            pid, _, owner_namespace = owner.split()
+            alive = owner_namespace != namespace or process_identity(int(pid)) == owner
+        except (AttributeError, ValueError):
             continue  # being written right now, or not one of ours
-        if not alive:
-            directory = record.with_name(record.name[: -len(SUFFIX)])
+        if alive:
+            continue
+        directory = record.with_name(record.name[: -len(SUFFIX)])
+        if _ours(directory):
             shutil.rmtree(directory, ignore_errors=True)
-            record.unlink(missing_ok=True)
             removed.append(directory)
+        record.unlink(missing_ok=True)
     return removed
 
 

@@ -29,7 +29,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from pathlib import Path
 import psutil
 
 from autograder import exit_status
+from autograder.engine import leftovers
 from autograder.engine.intake import copy_submission
 from autograder.engine.processes import kill_group, limit_worker_resources
 from autograder.engine.runner import copy_worker_code
@@ -203,7 +203,8 @@ def run_notebook(submission: Path, name: str, autograder_zip: Path, points: dict
     started = time.monotonic()
     level = isolation_level() if isolated else PROCESSES
     relative = f"notebooks/{name}.ipynb"
-    with tempfile.TemporaryDirectory(prefix=f"xai-lab-notebook-{name}-") as scratch:
+    leftovers.sweep()
+    with leftovers.ClaimedDirectory(prefix=f"xai-lab-notebook-{name}-") as scratch:
         workspace = Path(scratch)
         inputs, private, staging = workspace / "inputs", workspace / "private", workspace / "root"
         for folder in (inputs, private, staging):

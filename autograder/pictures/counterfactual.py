@@ -38,7 +38,7 @@ def pictures(case_name: str, case: dict, reply, fixtures) -> list[Attachment]:
         found.append(Attachment(case_name, "heatmap", change.astype(np.float32), "student",
                                 "Änderung |Ergebnis − Original| (max. über die Kanäle)"))
         found.append(Attachment(case_name, "heatmap", planted_region(fixtures, original.shape[:2]), "planted",
-                                "hier liest das Modell die Farbe: nur dort darf sich das Bild ändern"))
+                                "hier liest das Modell die Farbe: nur eine Änderung hier verschiebt die Vorhersage"))
     for key, caption in (("history_loss", "Verlust je Schritt"),
                          ("history_target_probability", "Wahrscheinlichkeit der Zielklasse")):
         curve = drawable(value.get(key), (1,))

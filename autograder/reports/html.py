@@ -16,7 +16,7 @@ import numpy as np
 from autograder.model import Attachment, CheckResult, Grade
 from autograder.reports import common
 
-ROLE_TITLES = {"student": "Dein Ergebnis", "expected": "Erwartet (Referenz, öffentlicher Fall)",
+ROLE_TITLES = {"student": "Dein Ergebnis", "expected": "Erwartet (Musterlösung, öffentlicher Fall)",
                "planted": "Eingebaute Wahrheit", "input": "Eingabe"}
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:70rem;color:#1b1b1b}
@@ -114,7 +114,11 @@ def draw(attachment: Attachment, scale: tuple[float, float] | None = None) -> tu
 
 
 def _shared_scale(group: list[Attachment]) -> tuple[float, float] | None:
-    """One colour/axis range for a student picture and its expected neighbours."""
+    """One colour/axis range for pictures of one kind: a student's result and its expected neighbours.
+
+    Heatmaps and images always use [0, 1] (maps are normalised, images are in [0, 1] or uint8),
+    so a change map or a planted 0/1 mask is never drawn on a curve's axis.
+    """
     kinds = {attachment.kind for attachment in group}
     if kinds <= {"heatmap", "image"}:
         return (0.0, 1.0)
@@ -146,8 +150,10 @@ def _pictures(results: list[CheckResult]) -> str:
         return ""
     figures, legends = [], {}
     for name, group in groups.items():
-        scale = _shared_scale(group)
+        # Shared within a kind only: a case's curves never set the colour range of its maps.
+        scales = {kind: _shared_scale([a for a in group if a.kind == kind]) for kind in {a.kind for a in group}}
         for attachment in group:
+            scale = scales[attachment.kind]
             if attachment.kind in ("heatmap", "contour"):
                 legends.setdefault((attachment.kind, scale), _legend(attachment.kind, scale))
             caption = f"{ROLE_TITLES.get(attachment.role, attachment.role)}: {attachment.caption or name}"

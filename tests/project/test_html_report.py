@@ -107,8 +107,13 @@ def test_hidden_cases_show_planted_truths_beside_the_results(gradings):
         for attachment in check.attachments:
             if attachment.role == "planted":
                 planted.setdefault((check.function, attachment.kind), []).append(attachment)
-    ellipse = planted[("generate_counterfactual", "heatmap")][0].array
-    assert set(np.unique(ellipse)) == {0.0, 1.0} and 0.2 < ellipse.mean() < 0.5
+    ellipse = planted[("generate_counterfactual", "heatmap")][0]
+    assert set(np.unique(ellipse.array)) == {0.0, 1.0}
+    # The reference changes the photo inside the ellipse and nowhere else: the mask is where the model looks.
+    change = next(a for r in gradings["reference"].results for a in r.attachments
+                  if a.name == ellipse.name and a.role == "student" and a.kind == "heatmap")
+    inside = ellipse.array.astype(bool)
+    assert change.array[~inside].max() == 0 and change.array[inside].max() > 0.1
     bars = {a.name: a for a in planted[("clip_similarity", "bars")]}
     student = {a.name: a for r in gradings["reference"].results for a in r.attachments
                if r.function == "clip_similarity" and a.role == "student"}
@@ -127,7 +132,7 @@ def test_a_students_report_never_holds_a_hidden_cases_reference_output(gradings,
     for function, attachment in heatmaps:
         assert np.all(attachment.array == (0.25 if function == "grad_cam" else 0.75)), attachment.name
         assert not any(a.shape == attachment.array.shape and np.allclose(a, attachment.array) for a in stored)
-    for name in ("mutant", "stubs", "fixed"):
+    for name in ("reference", "mutant", "stubs", "fixed"):  # hidden suites: no reference output drawn
         assert {a.role for check in gradings[name].results for a in check.attachments} <= {"student", "input",
                                                                                           "planted"}
 
@@ -157,7 +162,7 @@ def test_a_public_report_shows_the_reference_beside_the_students_result(gradings
     seen = open_report(browser, as_html(grading), tmp_path / "public_mutant.html", "public_mutant")
     assert seen["errors"] == []
     assert all(complete and width > 0 and height > 0 for complete, width, height in seen["images"])
-    assert "Erwartet (Referenz, öffentlicher Fall)" in seen["text"] and "Dein Ergebnis" in seen["text"]
+    assert "Erwartet (Musterlösung, öffentlicher Fall)" in seen["text"] and "Dein Ergebnis" in seen["text"]
 
 
 def test_public_stubs_see_what_is_expected_of_every_function(gradings):

@@ -51,9 +51,10 @@ def test_leak_scan_finds_planted_leaks(release, tmp_path):
     assert "notes.md: hidden check test_grad_cam_relu" in found
 
 
-def test_public_reference_results_in_the_release_reveal_no_hidden_result(release):
+def test_no_public_reference_result_in_the_release_copies_a_hidden_one(release):
     """Students' reports draw the reference's results on public cases beside their own; the
-    public cases differ from every hidden one, so none of those results is a hidden case's."""
+    public cases differ from every hidden one, so no stored public result (map, image, curve,
+    score vector, average grid) is a hidden case's result, in the same or another order."""
     for task in ("grad_cam", "counterfactual", "clip_tokens", "pdp"):
         assert (release / "tests" / "public" / task / "reference.json").is_file(), task
         assert not (REPO / "tests" / "hidden" / task / "reference.json").exists(), task
@@ -67,15 +68,24 @@ def test_public_reference_scan_finds_a_planted_hidden_result(release, tmp_path):
 
     leaky = tmp_path / "leaky"
     shutil.copytree(release / "tests", leaky / "tests")
+    shutil.copytree(release / "fixtures", leaky / "fixtures")
     suite = leaky / "tests" / "public" / "grad_cam"
     hidden_map = ExpectedValues(REPO / "tests" / "hidden" / "grad_cam")["cam_zebra_class_340"]
     with np.load(suite / PUBLIC_VALUES_FILE) as data:
         arrays = {name: data[name] for name in data.files}
     arrays["cam_class_208"] = hidden_map
+    hidden_scores = ExpectedValues(REPO / "tests" / "hidden" / "clip_tokens")["tokens_a_small_kitten_on_a_chair"]
+    clip_suite = leaky / "tests" / "public" / "clip_tokens"
+    with np.load(clip_suite / PUBLIC_VALUES_FILE) as data:
+        clip_arrays = {name: data[name] for name in data.files}
+    clip_arrays["tokens_kitten_park{scores}"] = np.roll(hidden_scores["scores"], 1)  # a permuted copy
+    np.savez_compressed(clip_suite / PUBLIC_VALUES_FILE, **clip_arrays)
     np.savez_compressed(suite / PUBLIC_VALUES_FILE, **arrays)
     # The zebra's default class is 340: both hidden cases return that map.
-    assert public_reference_leaks(leaky) == ["tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_class_340",
-                                             "tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_default"]
+    assert public_reference_leaks(leaky) == [
+        "tests/public/clip_tokens: tokens_kitten_park{scores} is the hidden tokens_a_small_kitten_on_a_chair{scores}",
+        "tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_class_340",
+        "tests/public/grad_cam: cam_class_208 is the hidden cam_zebra_default"]
     assert (suite / PUBLIC_META_FILE).is_file()
 
 

@@ -8,10 +8,11 @@ to 77 tokens, as OpenAI's ``clip.tokenize`` does).
 
 The hidden checks explain the six planted texts of ``tiny_clip.py`` and ``"a zebra"``;
 these cases explain other sentences of the same words (each with one of the planted
-nouns), and compare the images with the planted texts in another order, so the
-reference's results on them (``reference.npz``, drawn in the report beside the
-student's) show no hidden case's result. The similarities are the fixture's documented
-``PLANTED_SIMILARITY`` anyway. The checks themselves never read the reference's results.
+nouns), so the reference's token scores on them (``reference.npz``, drawn in the report
+beside the student's) are no hidden case's scores. The similarities can only be those of
+the planted texts: they are the ``PLANTED_SIMILARITY`` values the fixture documents, the
+same numbers the hidden similarity cases return. The checks themselves never read the
+reference's results.
 """
 
 # The planted texts of fixtures/clip_tokens/tiny_clip.py, in reverse order.

@@ -4,7 +4,8 @@ The model is the planted ``fixtures/grad_cam/tiny_cnn.pt`` on ``planted_input("p
 (coloured squares, 48x64); overlay cases name the ``practice_*`` arrays of
 ``fixtures/grad_cam/overlay_inputs.npz``. The hidden checks use other inputs, so the
 reference's results on these cases (``reference.npz``, drawn in the report beside the
-student's) show no hidden case's result. The checks themselves never read them.
+student's) are no hidden case's result (the zero map of class 0 and the image itself at
+alpha = 0 excepted). The checks themselves never read them.
 """
 
 

@@ -73,7 +73,7 @@ def peak(cam) -> tuple[int, int]:
 
 # -- grad_cam -------------------------------------------------------------------------
 
-@check(1, function="grad_cam", title="Ausgabeformat: np.ndarray (48, 64), float32, min 0, max 1")
+@check(1, function="grad_cam", title="Ausgabeformat: np.ndarray (48, 64), float32, Werte in [0, 1]")
 def test_public_grad_cam_format(call):
     reply = call("cam_default")
     value = value_of(reply, "grad_cam")
@@ -87,8 +87,9 @@ def test_public_grad_cam_format(call):
     expect(value.dtype == np.float32, f"Datentyp {value.dtype}, erwartet float32.")
     expect(np.isfinite(value).all(), "Die Karte enthält NaN oder unendliche Werte.")
     low, high = float(value.min()), float(value.max())
-    expect(abs(low) < 1e-3 and abs(high - 1) < 1e-3,
-           f"Die Werte liegen in [{low:.3g}, {high:.3g}], erwartet min-max-normiert: Minimum 0, Maximum 1.")
+    # Normalising only before the bilinear upsampling (allowed) leaves the maximum slightly below 1.
+    expect(low >= -1e-6 and high <= 1 + 1e-6,
+           f"Die Werte liegen in [{low:.3g}, {high:.3g}], erwartet sind Werte in [0, 1] (min-max-normiert).")
 
 
 @check(1, function="grad_cam", title="Eingebaute Wahrheit: Klasse 235 rot, Klasse 208 blau")

@@ -6,8 +6,10 @@ RM = 5, RAD = 8, LSTAT = 11). Models: ``fixtures/pdp/make_models.py``. ``oracle`
 the worker to recompute, after the call, the brute-force average with scikit-learn at
 the grid the submission returned. The hidden checks use other models, grids or feature
 orders for each of these calls, so the reference's results on them (``reference.npz``,
-drawn in the report beside the student's) show no hidden case's result. The checks
-themselves never read the reference's results.
+drawn in the report beside the student's) are no copy of a hidden case's result. Single
+averages can coincide (a tree model's PDP is piecewise constant, and grids between the same
+percentiles share their ends); every PDP here can be computed from the released models and
+data with scikit-learn anyway. The checks themselves never read the reference's results.
 """
 
 RM, RAD, LSTAT = 5, 8, 11
