@@ -14,7 +14,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.project.editing import REPO, Edit, Submission, for_function
+from tests.project.editing import REPO, Edit, Submission, for_function, reference_text
 
 M = "counterfactual"
 TASK = "counterfactual"
@@ -36,36 +36,7 @@ RANGE_CHECK = "if not np.all(np.isfinite(array)) or array.min() < 0.0 or array.m
 CLASS_CHECK = "if not 0 <= int(target_class) < n_classes:"
 
 # The reference's optimisation, from the variable to the end of the loop.
-REFERENCE_LOOP = """    x = tf.Variable(start)
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    # Adam's slots exist before tracing, so the compiled update never creates variables.
-    optimizer.build([x])
-    target = tf.constant([target_class])
-
-    # Two compiled halves: the stop rule needs the prediction for x before its update,
-    # and the last forward pass must not move x.
-    @tf.function
-    def forward_and_gradient():
-        with tf.GradientTape() as tape:
-            logits = model(prepare(x), training=False)
-            cross_entropy = keras.losses.sparse_categorical_crossentropy(target, logits, from_logits=True)[0]
-            loss = cross_entropy + distance_weight * tf.reduce_sum(tf.square(x - start))
-        gradient = tape.gradient(loss, x)
-        return tf.argmax(logits[0]), loss, tf.nn.softmax(logits[0])[target_class], gradient
-
-    @tf.function
-    def update(gradient):
-        optimizer.apply([gradient], [x])
-        x.assign(tf.clip_by_value(x, 0.0, 1.0))
-
-    history = []
-    for _ in range(steps):
-        predicted, loss, target_probability, gradient = forward_and_gradient()
-        if int(predicted) == target_class:
-            break
-        history.append({"loss": float(loss), "target_probability": float(target_probability)})
-        update(gradient)
-"""
+REFERENCE_LOOP = reference_text(M, "x = tf.Variable(start)", "update(gradient)")
 
 # A textbook Adam (bias-corrected moments, epsilon added to the root of v-hat) on a
 # tensor watched by the tape, eager: no tf.Variable, no Keras optimiser, no tf.function.

@@ -85,6 +85,16 @@ def edited_source(submission: Submission, base: Path = SOLUTIONS) -> str:
     return source + ("\n" + submission.at_import if submission.at_import else "")
 
 
+def reference_text(module: str, first: str, last: str) -> str:
+    """The reference's lines of ``module`` from the first one that starts with ``first`` to the
+    next one that starts with ``last`` (indentation aside), both whole: a mutant that replaces a
+    whole block names the block's ends instead of holding a copy of it."""
+    lines = (SOLUTIONS / "xai_lab" / f"{module}.py").read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(first))
+    end = next(i for i, line in enumerate(lines) if i >= start and line.strip().startswith(last))
+    return "".join(lines[start:end + 1])
+
+
 def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     """Write the submission under ``root`` (a copy of ``base`` with the edits) and return ``root``."""
     shutil.copytree(base / "xai_lab", root / "xai_lab")

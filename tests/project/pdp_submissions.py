@@ -6,7 +6,7 @@ their German feedback must contain, so the student learns which mistake it is.
 
 from dataclasses import replace
 
-from tests.project.editing import Edit, Submission
+from tests.project.editing import Edit, Submission, reference_text
 
 M = "pdp"
 GRID_ENDS = "low, high = mquantiles(column, prob=percentiles)"
@@ -15,21 +15,7 @@ VALUES = "values = np.array(X, dtype=np.float64)  # a copy: X itself is never wr
 MEAN = "averages.append(predictions.reshape(block.shape[0], n_rows).mean(axis=1))"
 RESHAPE_2D = "average = _averaged_predictions(model, X, positions, points).reshape(grid_1.shape[0], grid_2.shape[0])"
 AVERAGE_1D = "average = _averaged_predictions(model, X, [position], grid[:, None])"
-STACKED_BODY = '''    values = np.array(X, dtype=np.float64)  # a copy: X itself is never written
-    n_rows = values.shape[0]
-    chunk = max(1, MAX_ROWS_PER_PREDICT // n_rows)
-    averages = []
-    for start in range(0, points.shape[0], chunk):
-        block = points[start:start + chunk]
-        # Row r of grid point p sits at p * n_rows + r, so a reshape groups each point's rows.
-        stacked = np.tile(values, (block.shape[0], 1))
-        for k, position in enumerate(positions):
-            stacked[:, position] = np.repeat(block[:, k], n_rows)
-        if isinstance(X, pd.DataFrame):
-            stacked = pd.DataFrame(stacked, columns=X.columns)
-        predictions = np.asarray(model.predict(stacked), dtype=np.float64)
-        averages.append(predictions.reshape(block.shape[0], n_rows).mean(axis=1))
-    return np.concatenate(averages)'''
+STACKED_BODY = reference_text(M, "values = np.array(X, dtype=np.float64)", "return np.concatenate(averages)").rstrip("\n")
 # One predict per grid point on a copy of X, as scikit-learn's brute force does.
 LOOP_BODY = '''    averages = []
     for point in points:
