@@ -31,12 +31,13 @@ import functools
 from pathlib import Path
 
 import numpy as np
-import pytest
 from scipy.stats.mstats import mquantiles
 
+from autograder.contour_bands import points_in_their_band
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
-from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, value_of
+from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
+                              trusted_fixtures, value_of)
 
 TOLERANCE = 1e-8
 GRID_TOLERANCE = 1e-9
@@ -140,15 +141,6 @@ MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 # -- trusted data ----------------------------------------------------------------------
 
-# The trusted fixture files, as the engine passes them to this run (set before every check).
-FIXTURES: Path | None = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
-
 
 @functools.cache
 def _rows_in(fixtures: Path):
@@ -158,7 +150,7 @@ def _rows_in(fixtures: Path):
 
 def _rows():
     """The rows every case averages over, read here from the fixture CSV (never from the worker)."""
-    return _rows_in(FIXTURES)
+    return _rows_in(trusted_fixtures())
 
 
 def column(feature) -> np.ndarray:
@@ -650,27 +642,6 @@ def filled_set(value: dict) -> dict:
     return filled[0]
 
 
-def band_agreement(bands, levels, extend, grid_1, grid_2, average) -> tuple[int, int]:
-    """Interior grid points, away from level boundaries, that lie in the band of their value."""
-    from matplotlib.path import Path
-
-    offset = 1 if str(extend) in ("min", "both") else 0
-    paths = [Path(band["vertices"], band["codes"] if len(band["codes"]) else None) if len(band["vertices"]) else None
-             for band in bands]
-    margin = 0.1 * float(np.min(np.diff(levels)))
-    agree = total = 0
-    for i in range(1, grid_1.size - 1):
-        for j in range(1, grid_2.size - 1):
-            value = average[i, j]
-            k = int(np.searchsorted(levels, value)) - 1
-            if not 0 <= k < len(levels) - 1 or min(value - levels[k], levels[k + 1] - value) < margin:
-                continue
-            total += 1
-            path = paths[k + offset] if k + offset < len(paths) else None
-            agree += int(path is not None and path.contains_point((grid_1[i], grid_2[j])))
-    return agree, total
-
-
 @check(1, function=PLOT, title="Gefüllte Konturen zeigen die PDP (Stufen decken die Werte ab, x = erstes Merkmal)")
 def test_plot_filled_contours_show_values(call, expected):
     value, reply = plot_of(call, "plot_rm_lstat", expected)
@@ -683,16 +654,16 @@ def test_plot_filled_contours_show_values(call, expected):
                                f"Die Konturstufen ({levels.min():.4g} bis {levels.max():.4g}) decken die Werte der "
                                f"Partial Dependence ({average.min():.4g} bis {average.max():.4g}) nicht ab.")
     bands, extend = reply.observations.get("filled_bands", []), filled.get("extend", "neither")
-    agree, total = band_agreement(bands, levels, extend, grid_1, grid_2, average)
+    agree, total = points_in_their_band(bands, levels, extend, grid_1, grid_2, average)
     if total >= 10 and agree >= 0.9 * total:
         return
     # Where the bands do lie tells the listed mistakes apart: Z not transposed, or the axes swapped.
     if grid_1.size == grid_2.size:
-        flipped, flipped_total = band_agreement(bands, levels, extend, grid_1, grid_2, average.T)
+        flipped, flipped_total = points_in_their_band(bands, levels, extend, grid_1, grid_2, average.T)
         if flipped_total >= 10 and flipped >= 0.9 * flipped_total:
             PLOT_MISTAKES.fail("plot_not_transposed", f"nur {agree} von {total} geprüften Gitterpunkten liegen im "
                                                       "Band ihres Wertes")
-    swapped, swapped_total = band_agreement(bands, levels, extend, grid_2, grid_1, average.T)
+    swapped, swapped_total = points_in_their_band(bands, levels, extend, grid_2, grid_1, average.T)
     if swapped_total >= 10 and swapped >= 0.9 * swapped_total:
         PLOT_MISTAKES.fail("plot_axes_swapped", f"nur {agree} von {total} geprüften Gitterpunkten liegen im Band "
                                                 "ihres Wertes")

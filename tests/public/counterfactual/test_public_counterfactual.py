@@ -21,19 +21,9 @@ Thresholds, measured with the reference, its allowed variants and the mutants of
 import functools
 
 import numpy as np
-import pytest
 
-from autograder.suite import check, expect, expect_value_error, fail, value_of
+from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures, value_of
 
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
 
 
 FUNCTION = "generate_counterfactual"
@@ -48,13 +38,13 @@ RANGE_TOLERANCE = 1e-6
 
 @functools.cache
 def planted_weights() -> dict:
-    with np.load(FIXTURES / "counterfactual" / "planted_weights.npz", allow_pickle=False) as data:
+    with np.load(trusted_fixtures() / "counterfactual" / "planted_weights.npz", allow_pickle=False) as data:
         return {name: data[name].astype(np.float64) for name in data.files}
 
 
 @functools.cache
 def photo() -> np.ndarray:
-    with np.load(FIXTURES / "counterfactual" / "images.npz", allow_pickle=False) as data:
+    with np.load(trusted_fixtures() / "counterfactual" / "images.npz", allow_pickle=False) as data:
         return data["chelsea"].astype(np.float64)
 
 

@@ -15,20 +15,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pytest
 
+from autograder.contour_bands import points_in_their_band
 from autograder.loading import load_module
-from autograder.suite import check, expect, expect_value_error, explain_reply, fail, value_of
+from autograder.suite import check, expect, expect_value_error, explain_reply, fail, trusted_fixtures, value_of
 
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
 
 
 TOLERANCE = 1e-8
@@ -43,8 +34,8 @@ DELEGATION = ("scikit-learns partial_dependence (oder PartialDependenceDisplay) 
 @functools.cache
 def rows():
     """The 102 rows every case averages over, read from the fixture CSV here (never from the worker)."""
-    module = load_module(FIXTURES / "pdp" / "boston.py", "_public_pdp_boston")
-    return module.check_rows(FIXTURES / "pdp" / "boston_house_prices.csv")
+    module = load_module(trusted_fixtures() / "pdp" / "boston.py", "_public_pdp_boston")
+    return module.check_rows(trusted_fixtures() / "pdp" / "boston_house_prices.csv")
 
 
 def column(name: str) -> np.ndarray:
@@ -288,28 +279,6 @@ def filled_contours(value: dict) -> dict:
     filled = [contours for contours in value.get("contour_sets", []) if bool(contours["filled"])]
     expect(filled, "Im Plot gibt es keine gefüllten Konturen: nutze ax.contourf(...).")
     return filled[0]
-
-
-def points_in_their_band(bands, levels, extend, grid_1, grid_2, average) -> tuple[int, int]:
-    """Interior grid points, away from level boundaries, that lie inside the filled band of their value."""
-    from matplotlib.path import Path
-
-    offset = 1 if str(extend) in ("min", "both") else 0
-    paths = [Path(band["vertices"], band["codes"] if len(band["codes"]) else None) if len(band["vertices"]) else None
-             for band in bands]
-    margin = 0.1 * float(np.min(np.diff(levels)))
-    inside = counted = 0
-    for i in range(1, grid_1.size - 1):
-        for j in range(1, grid_2.size - 1):
-            level = int(np.searchsorted(levels, average[i, j])) - 1
-            if not 0 <= level < len(levels) - 1:
-                continue
-            if min(average[i, j] - levels[level], levels[level + 1] - average[i, j]) < margin:
-                continue
-            counted += 1
-            path = paths[level + offset] if level + offset < len(paths) else None
-            inside += int(path is not None and path.contains_point((grid_1[i], grid_2[j])))
-    return inside, counted
 
 
 @check(1, function=PLOT, title="Gefüllte Konturen zeigen die eigene 2-D-PDP")
