@@ -31,18 +31,16 @@ import functools
 from pathlib import Path
 
 import numpy as np
-from scipy.stats.mstats import mquantiles
 
-from autograder.contour_bands import points_in_their_band
+from autograder import pdp_results
+from autograder.pdp_results import GRID_TOLERANCE, points_in_their_band
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
                               trusted_fixtures, value_of)
 
 TOLERANCE = 1e-8
-GRID_TOLERANCE = 1e-9
 LOOSE = 0.1  # of the PDP's range
-DEFAULT_PERCENTILES = (0.05, 0.95)
 N_ROWS = 102
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 DELEGATION = ("scikit-learns partial_dependence darf nicht verwendet werden (auch nicht "
@@ -219,17 +217,7 @@ def arrays_of(call, expected, case: str, function: str):
     reply = own_reply(call, case, function)
     if not reply.ok:
         recognise(call, expected, case, function)
-    value = value_of(reply, function)
-    count = 2 if function == ONE_D else 3
-    names = "(grid, average)" if count == 2 else "(grid_1, grid_2, average)"
-    if not isinstance(value, list) or len(value) != count:
-        recognise(call, expected, case, function)
-        fail(f"`{function}` muss ein Tupel {names} zurückgeben, nicht {reply.value_type}"
-             + (f" mit {len(value)} Elementen." if isinstance(value, list) else "."))
-    for item, type_name in zip(value, reply.observations.get("returned_types", [])):
-        if isinstance(item, dict):
-            fail(f"Ein Element der Rückgabe ({type_name}) lässt sich nicht in ein Zahlen-Array umwandeln.")
-    return [np.asarray(item, dtype=np.float64) for item in value], reply
+    return pdp_results.returned_arrays(reply, function, lambda: recognise(call, expected, case, function)), reply
 
 
 def usable_grid(grid: np.ndarray, name: str) -> None:
@@ -376,33 +364,9 @@ def real_result(call, expected, function: str) -> None:
 
 # -- grid rule -------------------------------------------------------------------------
 
-def grid_problem(grid, feature, grid_resolution=50, percentiles=DEFAULT_PERCENTILES) -> str | None:
+def grid_problem(grid, feature, **rule) -> str | None:
     """German description of what is wrong with ``grid`` for this column, or ``None``."""
-    values = column(feature)
-    uniques = np.unique(values)
-    tolerance = GRID_TOLERANCE * max(1.0, float(np.max(np.abs(values))))
-    if uniques.size < grid_resolution:
-        if grid.shape == uniques.shape and np.allclose(grid, uniques, rtol=0, atol=tolerance):
-            return None
-        return (f"Die Spalte {feature} hat nur {uniques.size} verschiedene Werte, weniger als "
-                f"grid_resolution={grid_resolution}: dann ist das Gitter genau diese sortierten eindeutigen Werte "
-                f"(np.unique); erhalten wurden {grid.size} Punkte.")
-    if grid.shape == uniques.shape and np.allclose(grid, uniques, rtol=0, atol=tolerance):
-        return (f"Die Spalte {feature} hat {uniques.size} verschiedene Werte, nicht weniger als "
-                f"grid_resolution={grid_resolution}: dann gilt das Perzentil-Gitter mit grid_resolution Punkten; "
-                "erhalten wurden die eindeutigen Werte.")
-    if grid.size != grid_resolution:
-        return f"Das Gitter für {feature} hat {grid.size} Punkte, erwartet grid_resolution={grid_resolution}."
-    if not np.allclose(grid, np.linspace(grid[0], grid[-1], grid.size), rtol=0, atol=tolerance):
-        return f"Das Gitter für {feature} ist nicht gleichmäßig aufsteigend verteilt (np.linspace)."
-    ends = np.array([grid[0], grid[-1]])
-    allowed = (mquantiles(values, prob=percentiles), np.percentile(values, [100 * p for p in percentiles]))
-    if any(np.allclose(ends, definition, rtol=0, atol=tolerance) for definition in allowed):
-        return None
-    return (f"Die Enden des Gitters für {feature} ({ends[0]:.6g}, {ends[1]:.6g}) passen zu keiner erlaubten "
-            f"Perzentil-Definition für percentiles={percentiles}: erwartet {allowed[0][0]:.6g} bis "
-            f"{allowed[0][1]:.6g} (scipy.stats.mstats.mquantiles, wie scikit-learn) oder {allowed[1][0]:.6g} bis "
-            f"{allowed[1][1]:.6g} (np.percentile).")
+    return pdp_results.grid_problem(grid, column(feature), feature, **rule)
 
 
 def expect_grid(call, expected, case: str, function: str, grid, feature, **rule) -> None:

@@ -22,7 +22,6 @@ from autograder.suite import (check, expect, expect_model_unchanged, expect_valu
                               value_of)
 
 
-
 TOLERANCE = 1e-4
 IMAGE_DEPENDENCE = 1e-3
 SPECIAL_TOKENS = ("<|startoftext|>", "<|endoftext|>")

@@ -25,7 +25,6 @@ import numpy as np
 from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures, value_of
 
 
-
 FUNCTION = "generate_counterfactual"
 SHAPE = (32, 48, 3)
 CAT, DOG, UNREACHABLE = 281, 235, 207

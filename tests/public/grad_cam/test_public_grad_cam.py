@@ -21,7 +21,6 @@ import numpy as np
 from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures, value_of
 
 
-
 SHAPE = (48, 64)
 # The planted squares of fixtures/grad_cam/tiny_cnn.py (rows, columns).
 RED = (slice(4, 22), slice(4, 26))

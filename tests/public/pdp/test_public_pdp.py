@@ -16,15 +16,13 @@ import functools
 
 import numpy as np
 
-from autograder.contour_bands import points_in_their_band
+from autograder import pdp_results
+from autograder.pdp_results import points_in_their_band
 from autograder.loading import load_module
 from autograder.suite import check, expect, expect_value_error, explain_reply, fail, trusted_fixtures, value_of
 
 
-
 TOLERANCE = 1e-8
-GRID_TOLERANCE = 1e-9
-DEFAULT_PERCENTILES = (0.05, 0.95)
 N_ROWS = 102
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 DELEGATION = ("scikit-learns partial_dependence (oder PartialDependenceDisplay) wurde aufgerufen: berechne die "
@@ -52,16 +50,7 @@ def own_reply(call, case: str):
 def arrays_of(call, case: str, function: str):
     """The returned tuple as float arrays, and the reply."""
     reply = own_reply(call, case)
-    value = value_of(reply, function)
-    count = 2 if function == ONE_D else 3
-    names = "(grid, average)" if count == 2 else "(grid_1, grid_2, average)"
-    if not isinstance(value, list) or len(value) != count:
-        fail(f"`{function}` muss ein Tupel {names} zurückgeben, nicht {reply.value_type}"
-             + (f" mit {len(value)} Elementen." if isinstance(value, list) else "."))
-    for item, type_name in zip(value, reply.observations.get("returned_types", [])):
-        if isinstance(item, dict):
-            fail(f"Ein Element der Rückgabe ({type_name}) lässt sich nicht in ein Zahlen-Array umwandeln.")
-    return [np.asarray(item, dtype=np.float64) for item in value], reply
+    return pdp_results.returned_arrays(reply, function), reply
 
 
 def usable_grid(grid, name: str) -> None:
@@ -126,43 +115,9 @@ def expect_average(actual, reply, where: str) -> None:
          "Merkmal in allen Zeilen von X ersetzen, mit model.predict vorhersagen und über die Zeilen mitteln.")
 
 
-def grid_problem(grid, name: str, grid_resolution: int = 50, percentiles=DEFAULT_PERCENTILES) -> str | None:
-    """German description of what is wrong with ``grid`` for the column ``name``, or ``None``."""
-    from scipy.stats.mstats import mquantiles
-
-    values = column(name)
-    distinct = np.unique(values)
-    tolerance = GRID_TOLERANCE * max(1.0, float(np.abs(values).max()))
-    is_distinct = grid.shape == distinct.shape and np.allclose(grid, distinct, rtol=0, atol=tolerance)
-    if distinct.size < grid_resolution:
-        if is_distinct:
-            return None
-        return (f"Die Spalte {name} hat nur {distinct.size} verschiedene Werte, weniger als grid_resolution="
-                f"{grid_resolution}: dann ist das Gitter genau diese sortierten eindeutigen Werte (np.unique), "
-                f"erhalten wurden {grid.size} Punkte. Fehlt die Regel der eindeutigen Werte?")
-    if is_distinct:
-        return (f"Die Spalte {name} hat {distinct.size} verschiedene Werte, nicht weniger als grid_resolution="
-                f"{grid_resolution}: dann gilt das Perzentil-Gitter mit grid_resolution Punkten (die eindeutigen Werte "
-                "nur bei *weniger* als grid_resolution).")
-    if grid.size != grid_resolution:
-        return f"Das Gitter für {name} hat {grid.size} Punkte, erwartet grid_resolution={grid_resolution}."
-    if not np.allclose(grid, np.linspace(grid[0], grid[-1], grid.size), rtol=0, atol=tolerance):
-        return f"Das Gitter für {name} ist nicht gleichmäßig aufsteigend verteilt (np.linspace)."
-    ends = np.array([grid[0], grid[-1]])
-    by_scipy = np.asarray(mquantiles(values, prob=list(percentiles)), dtype=np.float64)
-    by_numpy = np.quantile(values, list(percentiles))
-    if any(np.allclose(ends, allowed, rtol=0, atol=tolerance) for allowed in (by_scipy, by_numpy)):
-        return None
-    if np.allclose(ends, [values.min(), values.max()], rtol=0, atol=tolerance):
-        return (f"Das Gitter für {name} reicht vom Minimum bis zum Maximum der Spalte; es soll zwischen den "
-                f"Perzentilen {percentiles} liegen, damit Ausreißer an den Rändern den Plot nicht bestimmen.")
-    defaults = (np.asarray(mquantiles(values, prob=list(DEFAULT_PERCENTILES)), dtype=np.float64),
-                np.quantile(values, list(DEFAULT_PERCENTILES)))
-    if tuple(percentiles) != DEFAULT_PERCENTILES and any(np.allclose(ends, d, rtol=0, atol=tolerance) for d in defaults):
-        return f"Das Argument percentiles={percentiles} wird ignoriert: das Gitter liegt zwischen 5 % und 95 %."
-    return (f"Die Enden des Gitters für {name} ({ends[0]:.6g}, {ends[1]:.6g}) passen zu keiner erlaubten "
-            f"Perzentil-Definition: erwartet {by_scipy[0]:.6g} bis {by_scipy[1]:.6g} (scipy.stats.mstats.mquantiles, "
-            f"wie scikit-learn) oder {by_numpy[0]:.6g} bis {by_numpy[1]:.6g} (np.percentile).")
+def grid_problem(grid, name: str, **rule) -> str | None:
+    """German description of what is wrong with ``grid`` for the column ``name``, with a hint on the cause, or ``None``."""
+    return pdp_results.grid_problem(grid, column(name), name, hints=True, **rule)
 
 
 def expect_grid(grid, name: str, **rule) -> None:
