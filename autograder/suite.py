@@ -236,8 +236,12 @@ def expect_model_unchanged(seen: dict, function: str) -> None:
            "`output_attentions=True` beim Aufruf, statt die Konfiguration des Modells zu ändern.")
 
 
-def expect_value_error(reply: Reply, function: str, what: str) -> None:
-    """The call must have raised ``ValueError`` (or a subclass) for ``what``."""
+def expect_value_error(reply: Reply, function: str, what: str, *,
+                       before_failing: Callable[[], None] = lambda: None) -> None:
+    """The call must have raised ``ValueError`` (or a subclass) for ``what``; where it did not,
+    ``before_failing`` runs first (the hidden checks name a listed mistake there)."""
+    if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
+        before_failing()
     if reply.status == "raised" and reply.error.get("type") == "NotImplementedError":
         fail(explain_reply(reply, function))
     if reply.status == "raised":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,6 +105,27 @@ def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     return root
 
 
-def for_function(function: str, submissions: list[Submission], side: set[str] = frozenset()) -> list[Submission]:
-    """The mutants of contract ``function``; those named in ``side`` are side mistakes."""
-    return [replace(s, function=function, side=s.name in side) for s in submissions]
+def mutants(module: str, rows, function: str | None = None, side: set[str] = frozenset()) -> list[Submission]:
+    """Mutants of ``module`` from a table of rows ``(name, edits, targets, feedback)``, with
+    ``same_as`` as a fifth element where needed (see :class:`Submission`).
+
+    An edit is an :class:`Edit` or a pair ``(old, new)`` inside ``function``; ``targets`` is one
+    check's name or a tuple of them. With ``function``, every mutant is a mistake in it, and those
+    named in ``side`` are side mistakes.
+    """
+    made = []
+    for name, edits, targets, feedback, *same_as in rows:
+        targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        made.append(Submission(name, module, _edits(edits, function), targets, feedback, function=function or "",
+                               side=function is not None and name in side, same_as=same_as[0] if same_as else ""))
+    return made
+
+
+def variants(module: str, rows, function: str | None = None) -> list[Submission]:
+    """Variants (allowed choices) of ``module`` from a table of rows ``(name, edits)``; an edit is an
+    :class:`Edit` or a pair ``(old, new)`` inside ``function``."""
+    return [Submission(name, module, _edits(edits, function)) for name, edits in rows]
+
+
+def _edits(edits, function: str | None) -> tuple[Edit, ...]:
+    return tuple(edit if isinstance(edit, Edit) else Edit(function, *edit) for edit in edits)

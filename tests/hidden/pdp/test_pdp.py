@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import pdp_results
-from autograder.pdp_results import GRID_TOLERANCE, points_in_their_band
+from autograder.task_checks import pdp as shared_pdp
+from autograder.task_checks.pdp import GRID_TOLERANCE, points_in_their_band
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
@@ -217,7 +217,7 @@ def arrays_of(call, expected, case: str, function: str):
     reply = own_reply(call, case, function)
     if not reply.ok:
         recognise(call, expected, case, function)
-    return pdp_results.returned_arrays(reply, function, lambda: recognise(call, expected, case, function)), reply
+    return shared_pdp.returned_arrays(reply, function, lambda: recognise(call, expected, case, function)), reply
 
 
 def usable_grid(grid: np.ndarray, name: str) -> None:
@@ -366,7 +366,7 @@ def real_result(call, expected, function: str) -> None:
 
 def grid_problem(grid, feature, **rule) -> str | None:
     """German description of what is wrong with ``grid`` for this column, or ``None``."""
-    return pdp_results.grid_problem(grid, column(feature), feature, **rule)
+    return shared_pdp.grid_problem(grid, column(feature), feature, **rule)
 
 
 def expect_grid(call, expected, case: str, function: str, grid, feature, **rule) -> None:
@@ -379,9 +379,8 @@ def expect_grid(call, expected, case: str, function: str, grid, feature, **rule)
 def expect_value_errors(call, expected, function: str, cases) -> None:
     for case in cases:
         reply = own_reply(call, case, function)
-        if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-            recognise(call, expected, case, function)
-        expect_value_error(reply, function, CASE_TEXT[case])
+        expect_value_error(reply, function, CASE_TEXT[case],
+                           before_failing=lambda: recognise(call, expected, case, function))
 
 
 def expect_unchanged_input(call, expected, function: str, cases) -> None:

@@ -16,8 +16,8 @@ import functools
 
 import numpy as np
 
-from autograder import pdp_results
-from autograder.pdp_results import points_in_their_band
+from autograder.task_checks import pdp as shared_pdp
+from autograder.task_checks.pdp import points_in_their_band
 from autograder.loading import load_module
 from autograder.suite import check, expect, expect_value_error, explain_reply, fail, trusted_fixtures, value_of
 
@@ -50,7 +50,7 @@ def own_reply(call, case: str):
 def arrays_of(call, case: str, function: str):
     """The returned tuple as float arrays, and the reply."""
     reply = own_reply(call, case)
-    return pdp_results.returned_arrays(reply, function), reply
+    return shared_pdp.returned_arrays(reply, function), reply
 
 
 def usable_grid(grid, name: str) -> None:
@@ -117,7 +117,7 @@ def expect_average(actual, reply, where: str) -> None:
 
 def grid_problem(grid, name: str, **rule) -> str | None:
     """German description of what is wrong with ``grid`` for the column ``name``, with a hint on the cause, or ``None``."""
-    return pdp_results.grid_problem(grid, column(name), name, hints=True, **rule)
+    return shared_pdp.grid_problem(grid, column(name), name, hints=True, **rule)
 
 
 def expect_grid(grid, name: str, **rule) -> None:
