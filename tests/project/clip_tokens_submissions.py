@@ -1,8 +1,4 @@
-"""Mutants (one contract mistake each) and variants (allowed choices) of ``clip_tokens.py``.
-
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
-"""
+"""Mutants (one contract mistake each) and variants (allowed choices) of ``clip_tokens.py``."""
 
 from tests.project.editing import Edit, Submission, mutants, variants
 

@@ -1,7 +1,5 @@
 """Mutants (one mistake each) and variants (allowed choices) of ``counterfactual.py``.
 
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
 The first twelve mutants are the contract's list of mistakes; the rest are further
 slips the checks name.
 """
@@ -14,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.project.editing import REPO, Edit, Submission, mutants, variants, reference_text
+from tests.project.editing import REPO, Edit, Submission, mutants, reference_text, variants
 
 M = "counterfactual"
 TASK = "counterfactual"

@@ -32,8 +32,10 @@ class Submission:
     """A named submission: the reference's ``module`` with ``edits`` applied.
 
     ``targets`` names the checks that must lose points, ``feedback`` a phrase the
-    feedback of one of them must contain (case-insensitive). For a mutant (one
-    listed mistake), ``function`` is the contract function the mistake is in: its
+    German feedback of one of them must contain (case-insensitive), so the student
+    learns which mistake it is. For a mutant (one listed mistake), ``function`` is the
+    contract function the mistake is in and ``name`` the mistake's machine name
+    (``python -m autograder expected`` stores its outputs for the hidden checks): its
     checks name the mistake by ``name``, or by ``same_as`` where two mutants are
     one listed mistake whose outputs cannot differ (a ReLU on the gradients or on
     their means gives the same map on the fixture); ``side`` marks a mistake beside

@@ -1,10 +1,4 @@
-"""Mutants (one contract mistake each) and variants (allowed choices) of ``grad_cam.py``.
-
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is. A
-mutant's name is the machine name of its mistake: the hidden checks name it, and
-``python -m autograder expected`` stores its outputs for them.
-"""
+"""Mutants (one contract mistake each) and variants (allowed choices) of ``grad_cam.py``."""
 
 from tests.project.editing import Edit, Submission, mutants, variants
 

@@ -1,12 +1,8 @@
-"""Mutants (one contract mistake each) and variants (allowed choices) of ``pdp.py``.
-
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
-"""
+"""Mutants (one contract mistake each) and variants (allowed choices) of ``pdp.py``."""
 
 from dataclasses import replace
 
-from tests.project.editing import Edit, Submission, mutants, variants, reference_text
+from tests.project.editing import Edit, Submission, mutants, reference_text, variants
 
 M = "pdp"
 GRID_ENDS = "low, high = mquantiles(column, prob=percentiles)"
