@@ -16,11 +16,29 @@ argument-error checks pay only alongside a real result (:mod:`autograder.realnes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, NoReturn
 
 import pytest
 
 from autograder.model import Reply
+
+
+_fixtures_dir: Path | None = None
+
+
+def use_fixtures(directory: Path) -> None:
+    """Called by the engine's plugin before it collects a suite: the trusted fixture files of this grading."""
+    global _fixtures_dir
+    _fixtures_dir = Path(directory)
+
+
+def trusted_fixtures() -> Path:
+    """The trusted fixture files the engine passed to this grading (``grade(fixtures=...)``), for helpers
+    that read planted truth or data without a check's ``fixtures_dir`` at hand; never the worker's copy."""
+    if _fixtures_dir is None:
+        raise RuntimeError("no grading is running: the engine sets the fixture directory")
+    return _fixtures_dir
 
 
 def check(points: float, *, function: str, title: str, bonus: bool = False):
@@ -198,8 +216,32 @@ def max_abs_interior(actual, expected, border: int) -> float:
     return float(np.max(np.abs(np.asarray(actual, dtype=np.float64)[inner] - np.asarray(expected, dtype=np.float64)[inner])))
 
 
-def expect_value_error(reply: Reply, function: str, what: str) -> None:
-    """The call must have raised ``ValueError`` (or a subclass) for ``what``."""
+def expect_model_unchanged(seen: dict, function: str) -> None:
+    """Fail unless the observations around a call (:mod:`autograder.worker.calls.torch_state`) show the
+    torch model as the caller passed it: no ``.grad`` left, ``requires_grad``, train/eval mode, weights
+    and ``model.config`` unchanged, no hook left."""
+    expect(not seen.get("params_with_grad"),
+           f"Nach `{function}` haben Parameter ein .grad (z. B. durch `.backward()`): "
+           "nutze `torch.no_grad()` bzw. `torch.autograd.grad`.")
+    expect(not seen.get("requires_grad_changed"),
+           f"`{function}` hat `requires_grad` von Parametern verändert ({len(seen.get('requires_grad_changed', []))} "
+           "Parameter): das Modell gehört dem Aufrufer – nutze `torch.no_grad()` statt die Gewichte einzufrieren.")
+    expect(not seen.get("train_mode_changed"), f"`{function}` hat den train/eval-Modus des Modells verändert.")
+    expect(not seen.get("state_changed"), f"Gewichte des Modells wurden verändert: {seen.get('state_changed')}")
+    expect(seen.get("hooks_added") == 0,
+           f"Nach `{function}` sind {seen.get('hooks_added')} Hook(s) am Modell registriert: entferne sie "
+           "(`handle.remove()` in einem finally-Block).")
+    expect(not seen.get("config_changed"),
+           f"`{function}` hat `model.config` verändert (z. B. `output_attentions`): übergib "
+           "`output_attentions=True` beim Aufruf, statt die Konfiguration des Modells zu ändern.")
+
+
+def expect_value_error(reply: Reply, function: str, what: str, *,
+                       before_failing: Callable[[], None] = lambda: None) -> None:
+    """The call must have raised ``ValueError`` (or a subclass) for ``what``; where it did not,
+    ``before_failing`` runs first (the hidden checks name a listed mistake there)."""
+    if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
+        before_failing()
     if reply.status == "raised" and reply.error.get("type") == "NotImplementedError":
         fail(explain_reply(reply, function))
     if reply.status == "raised":

@@ -11,31 +11,15 @@ sheet quotes. Lives outside ``fixtures/`` because it imports the reference.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-FIGURES = REPO / "assignments" / "figures"
-
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from sheet_figures import FIGURES, REPO, load_module, plt
 
 
 def main() -> None:
     sys.path.insert(0, str(REPO / "fixtures" / "clip_tokens"))
-    tiny = _load(REPO / "fixtures" / "clip_tokens" / "tiny_clip.py", "tiny_clip")
-    clip = _load(REPO / "solutions" / "xai_lab" / "clip_tokens.py", "reference_clip_tokens")
+    tiny = load_module(REPO / "fixtures" / "clip_tokens" / "tiny_clip.py", "tiny_clip")
+    clip = load_module(REPO / "solutions" / "xai_lab" / "clip_tokens.py", "reference_clip_tokens")
     model, processor = tiny.load_tiny_clip()
     dog = tiny.load_image("dog")
     texts = list(tiny.TEXTS)

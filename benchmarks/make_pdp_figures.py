@@ -11,30 +11,14 @@ sheet's text quotes. Lives outside ``fixtures/`` because it imports the referenc
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-FIGURES = REPO / "assignments" / "figures"
-
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from sheet_figures import FIGURES, REPO, load_module, plt
 
 
 def main() -> None:
-    boston = _load(REPO / "fixtures" / "pdp" / "boston.py", "boston")
-    pdp = _load(REPO / "solutions" / "xai_lab" / "pdp.py", "reference_pdp")
+    boston = load_module(REPO / "fixtures" / "pdp" / "boston.py", "boston")
+    pdp = load_module(REPO / "solutions" / "xai_lab" / "pdp.py", "reference_pdp")
     X_train, X_test, y_train, _ = boston.split(*boston.read_boston())
     forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(X_train, y_train)
     boosting = GradientBoostingRegressor(random_state=0).fit(X_train, y_train)

@@ -21,7 +21,7 @@ from autograder import pictures
 from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner
 from autograder.model import CallStatus, CheckResult, Outcome
-from autograder.suite import CheckFailed
+from autograder.suite import CheckFailed, use_fixtures
 from autograder.tasks import TASK_BY_NAME
 
 INTERNAL_FEEDBACK = ("Interner Fehler des Graders, nicht deiner: diese Prüfung konnte nicht laufen "
@@ -98,6 +98,7 @@ class GradingPlugin:
     # -- collection ---------------------------------------------------------------
     def pytest_configure(self, config) -> None:
         config.addinivalue_line("markers", "check(points, function, title, bonus): a graded check")
+        use_fixtures(self._fixtures_dir)
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:

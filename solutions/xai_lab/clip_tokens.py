@@ -25,21 +25,8 @@ def _unit(embeddings: torch.Tensor) -> torch.Tensor:
 
 
 def clip_similarity(model, processor, image, texts) -> np.ndarray:
-    """Cosine similarity of one image with each text in CLIP's joint embedding space.
-
-    Parameters
-    ----------
-    model : transformers.CLIPModel
-    processor : transformers.CLIPProcessor
-    image : PIL.Image.Image or np.ndarray of shape (H, W, 3), uint8
-    texts : list of str, length n
-
-    Returns
-    -------
-    similarities : np.ndarray of shape (n,), float32
-        ``cos(image_embedding, text_embedding_i)``; ``logits_per_image`` is this times
-        ``model.logit_scale.exp()``.
-    """
+    """Cosine similarities ``(n,)`` float32 of one image with each of ``texts`` in CLIP's joint
+    embedding space (``logits_per_image`` divided by ``model.logit_scale.exp()``)."""
     device = _device(model)
     inputs = processor(text=list(texts), images=image, return_tensors="pt", padding=True)
     with torch.no_grad():
@@ -89,28 +76,9 @@ def _relevance_row(model, inputs: dict, pixel_values: torch.Tensor, end: int) ->
 
 
 def token_importance(model, processor, image, text, method="attention") -> tuple[list[str], np.ndarray]:
-    """How much the pooled end-of-text token draws on each token of ``text``.
-
-    Parameters
-    ----------
-    model : transformers.CLIPModel
-        Loaded with ``attn_implementation="eager"`` (only then it returns attention weights).
-    processor : transformers.CLIPProcessor
-    image : PIL.Image.Image or np.ndarray of shape (H, W, 3), uint8
-        Used only by ``method="gradient"``: the text encoder never sees the image.
-    text : str
-    method : {"attention", "gradient"}
-        ``"attention"``: the last text layer's attention averaged over heads, in the
-        end token's row. ``"gradient"``: the relevance of Chefer et al. (2021) for the
-        image-text cosine similarity.
-
-    Returns
-    -------
-    tokens : list of str, length t
-        The tokenizer's tokens of ``text`` without start and end token, ``</w>`` removed.
-    scores : np.ndarray of shape (t,), float32
-        Non-negative, summing to 1.
-    """
+    """The tokens of ``text`` (start and end token dropped, ``</w>`` removed) and how much the pooled
+    end-of-text token draws on each: the last layer's head-averaged attention row (``"attention"``) or
+    the relevance of Chefer et al. (2021) for the image-text similarity (``"gradient"``), summing to 1."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     device = _device(model)

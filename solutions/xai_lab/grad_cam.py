@@ -48,23 +48,8 @@ def _min_max(values: torch.Tensor) -> torch.Tensor:
 
 
 def grad_cam(model, input_tensor, target_layer="layer4", class_idx=None) -> np.ndarray:
-    """Grad-CAM heatmap of ``class_idx`` at ``target_layer``.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Classifier returning logits of shape ``(1, n_classes)``.
-    input_tensor : torch.Tensor of shape (1, C, H, W)
-        Left unchanged (values and ``requires_grad``).
-    target_layer : str
-        A name from ``model.named_modules()``.
-    class_idx : int or None
-        Class whose logit is explained; ``None`` takes the largest logit.
-
-    Returns
-    -------
-    heatmap : np.ndarray of shape (H, W), float32, values in [0, 1]
-    """
+    """Grad-CAM heatmap of ``class_idx`` (the largest logit when ``None``) at ``target_layer``:
+    ``(H, W)``, float32, min-max normalised to [0, 1]."""
     height, width = input_tensor.shape[-2:]
     # A detached alias lets the graph start here without touching the caller's tensor.
     inputs = input_tensor.detach().requires_grad_(True)
@@ -80,21 +65,8 @@ def grad_cam(model, input_tensor, target_layer="layer4", class_idx=None) -> np.n
 
 
 def saliency_map(model, input_tensor, class_idx=None) -> np.ndarray:
-    """Vanilla gradient saliency ``max_c |d score / d input|``, min-max normalised.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Classifier returning logits of shape ``(1, n_classes)``.
-    input_tensor : torch.Tensor of shape (1, C, H, W)
-        Left unchanged.
-    class_idx : int or None
-        Class whose logit is explained; ``None`` takes the largest logit.
-
-    Returns
-    -------
-    saliency : np.ndarray of shape (H, W), float32, values in [0, 1]
-    """
+    """Vanilla gradient saliency ``max_c |d score / d input|`` of ``class_idx``: ``(H, W)``, float32,
+    min-max normalised to [0, 1]."""
     inputs = input_tensor.detach().requires_grad_(True)
     with torch.enable_grad():
         score = _class_score(model(inputs), class_idx)
@@ -120,22 +92,8 @@ def _resize_bilinear(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def overlay_heatmap(image, heatmap, alpha=0.4, colormap="jet") -> np.ndarray:
-    """Blend a colour-mapped heatmap over an RGB image.
-
-    Parameters
-    ----------
-    image : np.ndarray of shape (H, W, 3), uint8, or PIL.Image.Image
-    heatmap : np.ndarray of shape (h, w), values in [0, 1]
-        Resized bilinearly to ``(H, W)`` when its shape differs.
-    alpha : float in [0, 1]
-        Weight of the colour map; 0 gives the image, 1 the colour map.
-    colormap : str
-        A matplotlib colour map name.
-
-    Returns
-    -------
-    overlay : np.ndarray of shape (H, W, 3), uint8
-    """
+    """``(1 - alpha) * image + alpha * colormap(heatmap)`` as ``(H, W, 3)`` uint8; a heatmap of another
+    shape is resized bilinearly to the image first."""
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
     rgb = _as_rgb_array(image)

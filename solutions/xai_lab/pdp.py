@@ -80,24 +80,8 @@ def _averaged_predictions(model, X, positions: list[int], points: np.ndarray) ->
 
 
 def partial_dependence_1d(model, X, feature, grid_resolution=50, percentiles=(0.05, 0.95)):
-    """Partial dependence of the model's prediction on one feature.
-
-    Parameters
-    ----------
-    model : fitted estimator with ``predict``
-    X : pandas.DataFrame or np.ndarray of shape (n_samples, n_features)
-        Left unchanged.
-    feature : str (column name of a DataFrame) or int (column index of an array)
-    grid_resolution : int, at least 2
-    percentiles : tuple (low, high), increasing inside [0, 1]
-
-    Returns
-    -------
-    grid : np.ndarray of shape (n_grid,)
-    average : np.ndarray of shape (n_grid,)
-        ``average[i]`` is the mean prediction over all rows of ``X`` with ``feature``
-        set to ``grid[i]``.
-    """
+    """``(grid, average)``: ``average[i]`` is the mean prediction over all rows of ``X`` with
+    ``feature`` set to ``grid[i]``; ``X`` is left unchanged."""
     _check_arguments(grid_resolution, percentiles)
     position = _column_position(X, feature)
     grid = _grid(np.asarray(X, dtype=np.float64)[:, position], grid_resolution, percentiles)
@@ -106,25 +90,8 @@ def partial_dependence_1d(model, X, feature, grid_resolution=50, percentiles=(0.
 
 
 def partial_dependence_2d(model, X, features, grid_resolution=50, percentiles=(0.05, 0.95)):
-    """Partial dependence of the model's prediction on a pair of features.
-
-    Parameters
-    ----------
-    model : fitted estimator with ``predict``
-    X : pandas.DataFrame or np.ndarray of shape (n_samples, n_features)
-        Left unchanged.
-    features : pair of str (column names) or of int (column indices)
-    grid_resolution : int, at least 2
-    percentiles : tuple (low, high), increasing inside [0, 1]
-
-    Returns
-    -------
-    grid_1 : np.ndarray of shape (n_1,)
-    grid_2 : np.ndarray of shape (n_2,)
-    average : np.ndarray of shape (n_1, n_2)
-        ``average[i, j]`` is the mean prediction over all rows of ``X`` with the first
-        feature set to ``grid_1[i]`` and the second to ``grid_2[j]``.
-    """
+    """``(grid_1, grid_2, average)``: ``average[i, j]`` is the mean prediction over all rows of ``X``
+    with the first feature set to ``grid_1[i]`` and the second to ``grid_2[j]``."""
     _check_arguments(grid_resolution, percentiles)
     positions = [_column_position(X, feature) for feature in features]
     if len(positions) != 2:
@@ -142,20 +109,8 @@ def _feature_name(X, feature) -> str:
 
 
 def plot_partial_dependence_2d(model, X, features, grid_resolution=50, ax=None):
-    """Filled contours of the 2-D partial dependence with labelled isolines.
-
-    Parameters
-    ----------
-    model, X, features, grid_resolution
-        As in :func:`partial_dependence_2d` (default percentiles).
-    ax : matplotlib Axes or None
-        Drawn into; ``None`` creates a new figure.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-        x axis: the first feature, y axis: the second, both labelled with the names.
-    """
+    """Filled contours of the 2-D partial dependence (first feature on x) with labelled isolines,
+    drawn into ``ax`` (a new figure when ``None``); returns the Axes."""
     grid_1, grid_2, average = partial_dependence_2d(model, X, features, grid_resolution)
     if ax is None:
         _, ax = plt.subplots()

@@ -1,7 +1,5 @@
 """Mutants (one mistake each) and variants (allowed choices) of ``counterfactual.py``.
 
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
 The first twelve mutants are the contract's list of mistakes; the rest are further
 slips the checks name.
 """
@@ -14,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.project.editing import REPO, Edit, Submission, for_function
+from tests.project.editing import REPO, Edit, Submission, mutants, reference_text, variants
 
 M = "counterfactual"
 TASK = "counterfactual"
@@ -36,36 +34,7 @@ RANGE_CHECK = "if not np.all(np.isfinite(array)) or array.min() < 0.0 or array.m
 CLASS_CHECK = "if not 0 <= int(target_class) < n_classes:"
 
 # The reference's optimisation, from the variable to the end of the loop.
-REFERENCE_LOOP = """    x = tf.Variable(start)
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    # Adam's slots exist before tracing, so the compiled update never creates variables.
-    optimizer.build([x])
-    target = tf.constant([target_class])
-
-    # Two compiled halves: the stop rule needs the prediction for x before its update,
-    # and the last forward pass must not move x.
-    @tf.function
-    def forward_and_gradient():
-        with tf.GradientTape() as tape:
-            logits = model(prepare(x), training=False)
-            cross_entropy = keras.losses.sparse_categorical_crossentropy(target, logits, from_logits=True)[0]
-            loss = cross_entropy + distance_weight * tf.reduce_sum(tf.square(x - start))
-        gradient = tape.gradient(loss, x)
-        return tf.argmax(logits[0]), loss, tf.nn.softmax(logits[0])[target_class], gradient
-
-    @tf.function
-    def update(gradient):
-        optimizer.apply([gradient], [x])
-        x.assign(tf.clip_by_value(x, 0.0, 1.0))
-
-    history = []
-    for _ in range(steps):
-        predicted, loss, target_probability, gradient = forward_and_gradient()
-        if int(predicted) == target_class:
-            break
-        history.append({"loss": float(loss), "target_probability": float(target_probability)})
-        update(gradient)
-"""
+REFERENCE_LOOP = reference_text(M, "x = tf.Variable(start)", "update(gradient)")
 
 # A textbook Adam (bias-corrected moments, epsilon added to the root of v-hat) on a
 # tensor watched by the tape, eager: no tf.Variable, no Keras optimiser, no tf.function.
@@ -93,83 +62,60 @@ WATCHED_TENSOR_LOOP = """    x = start
 SIDE_MISTAKES = {"returns_batch", "mutates_image", "no_class_check", "no_range_check", "class_as_tensor"}
 
 
-def gc(*pairs) -> tuple[Edit, ...]:
-    return tuple(Edit(GC, old, new) for old, new in pairs)
-
-
-MUTANTS = for_function(GC, [
-    Submission("wrong_sign", M, gc((GRADIENT, "gradient = -tape.gradient(loss, x)")),
-               ("test_counterfactual_reaches_target",), "Gradientenaufstieg"),
-    Submission("no_distance_term", M, gc((LOSS, "loss = cross_entropy")),
-               ("test_counterfactual_history",), "Abstandsterm"),
-    Submission("no_clipping", M, gc((CLIP, "pass")),
-               ("test_counterfactual_stays_in_unit_range",), "nicht auf [0, 1] begrenzt"),
-    Submission("never_stops", M, gc((STOP, "if False:")),
-               ("test_counterfactual_stops_at_first_success",), "hält beim Ziel nicht an"),
-    Submission("stop_checked_on_original_only", M, gc((STOP, "if original_class == target_class:")),
-               ("test_counterfactual_stops_at_first_success",), "nur am Originalbild"),
-    Submission("preprocess_outside_tape", M,
-               gc((TAPE_AND_FORWARD, "        inputs = prepare(x)\n        with tf.GradientTape() as tape:\n"
-                                     "            logits = model(inputs, training=False)")),
-               ("test_counterfactual_uses_preprocess_in_tape",), "außerhalb des GradientTape"),
-    Submission("preprocess_twice", M, gc((FORWARD, "logits = model(prepare(prepare(x)), training=False)")),
-               ("test_counterfactual_uses_preprocess_in_tape",), "doppelt"),
-    Submission("returns_batch", M, gc(("image=counterfactual,", "image=x.numpy(),")),
-               ("test_counterfactual_result_format",), "(1, H, W, 3)"),
-    Submission("mutates_image", M, gc((COUNTERFACTUAL, COUNTERFACTUAL + "\n    image[...] = counterfactual")),
-               ("test_counterfactual_leaves_image_unchanged",), "verändert"),
-    Submission("success_from_last_loss", M,
-               gc(("success=predicted_class == target_class,", 'success=bool(history) and history[-1]["loss"] < 1.0,')),
-               ("test_counterfactual_reaches_target",), "aus dem Loss statt aus der Vorhersage"),
-    Submission("no_class_check", M, (Edit("_checked_class", CLASS_CHECK, "if False:"),),
-               ("test_counterfactual_rejects_bad_input",), "ValueError"),
-    Submission("no_range_check", M, (Edit("_checked_image", RANGE_CHECK, "if False:"),),
-               ("test_counterfactual_rejects_bad_input",), "ValueError"),
+MUTANTS = mutants(M, [
+    # (name, edits, checks that must lose points, phrase of their feedback)
+    ("wrong_sign", [(GRADIENT, "gradient = -tape.gradient(loss, x)")],
+     "test_counterfactual_reaches_target", "Gradientenaufstieg"),
+    ("no_distance_term", [(LOSS, "loss = cross_entropy")], "test_counterfactual_history", "Abstandsterm"),
+    ("no_clipping", [(CLIP, "pass")], "test_counterfactual_stays_in_unit_range", "nicht auf [0, 1] begrenzt"),
+    ("never_stops", [(STOP, "if False:")], "test_counterfactual_stops_at_first_success", "hält beim Ziel nicht an"),
+    ("stop_checked_on_original_only", [(STOP, "if original_class == target_class:")],
+     "test_counterfactual_stops_at_first_success", "nur am Originalbild"),
+    ("preprocess_outside_tape", [(TAPE_AND_FORWARD, "        inputs = prepare(x)\n        with tf.GradientTape() as tape:\n"
+         "            logits = model(inputs, training=False)")],
+     "test_counterfactual_uses_preprocess_in_tape", "außerhalb des GradientTape"),
+    ("preprocess_twice", [(FORWARD, "logits = model(prepare(prepare(x)), training=False)")],
+     "test_counterfactual_uses_preprocess_in_tape", "doppelt"),
+    ("returns_batch", [("image=counterfactual,", "image=x.numpy(),")],
+     "test_counterfactual_result_format", "(1, H, W, 3)"),
+    ("mutates_image", [(COUNTERFACTUAL, COUNTERFACTUAL + "\n    image[...] = counterfactual")],
+     "test_counterfactual_leaves_image_unchanged", "verändert"),
+    ("success_from_last_loss", [("success=predicted_class == target_class,", 'success=bool(history) and history[-1]["loss"] < 1.0,')],
+     "test_counterfactual_reaches_target", "aus dem Loss statt aus der Vorhersage"),
+    ("no_class_check", [Edit("_checked_class", CLASS_CHECK, "if False:")],
+     "test_counterfactual_rejects_bad_input", "ValueError"),
+    ("no_range_check", [Edit("_checked_image", RANGE_CHECK, "if False:")],
+     "test_counterfactual_rejects_bad_input", "ValueError"),
     # Further slips.
-    Submission("steps_off_by_one", M, gc(("steps=len(history),", "steps=len(history) + 1,")),
-               ("test_counterfactual_stops_at_first_success",), "um eins verschoben"),
-    Submission("predicted_class_of_original", M,
-               gc(("predicted_class = int(tf.argmax(model(prepare(tf.constant(counterfactual[None])), training=False)[0]))",
-                   "predicted_class = original_class")),
-               ("test_counterfactual_unreachable_target",), "Vorhersage für das zurückgegebene Bild"),
-    Submission("squared_distance", M,
-               gc(("distance=float(np.linalg.norm(counterfactual.astype(np.float64) - original)),",
-                   "distance=float(np.sum((counterfactual.astype(np.float64) - original) ** 2)),")),
-               ("test_counterfactual_change_is_small",), "L2-Norm"),
-    Submission("class_as_tensor", M,
-               gc(("original_class = int(tf.argmax(start_logits[0]))", "original_class = tf.argmax(start_logits[0])")),
-               ("test_counterfactual_result_format",), "als Tensor statt int"),
-    Submission("overshooting_learning_rate", M,
-               gc(("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.1)")),
-               ("test_counterfactual_change_is_small",), "feste Lernrate 0.1"),
-    Submission("learning_rate_ignored", M,
-               gc(("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.01)")),
-               ("test_counterfactual_history",), "learning_rate"),
-    Submission("largest_probability_recorded", M,
-               gc(("tf.nn.softmax(logits[0])[target_class], gradient", "tf.reduce_max(tf.nn.softmax(logits[0])), gradient")),
-               ("test_counterfactual_history",), "softmax(logits)[target_class]"),
-], SIDE_MISTAKES)
+    ("steps_off_by_one", [("steps=len(history),", "steps=len(history) + 1,")],
+     "test_counterfactual_stops_at_first_success", "um eins verschoben"),
+    ("predicted_class_of_original", [("predicted_class = int(tf.argmax(model(prepare(tf.constant(counterfactual[None])), training=False)[0]))",
+         "predicted_class = original_class")],
+     "test_counterfactual_unreachable_target", "Vorhersage für das zurückgegebene Bild"),
+    ("squared_distance", [("distance=float(np.linalg.norm(counterfactual.astype(np.float64) - original)),",
+         "distance=float(np.sum((counterfactual.astype(np.float64) - original) ** 2)),")],
+     "test_counterfactual_change_is_small", "L2-Norm"),
+    ("class_as_tensor", [("original_class = int(tf.argmax(start_logits[0]))", "original_class = tf.argmax(start_logits[0])")],
+     "test_counterfactual_result_format", "als Tensor statt int"),
+    ("overshooting_learning_rate", [("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.1)")],
+     "test_counterfactual_change_is_small", "feste Lernrate 0.1"),
+    ("learning_rate_ignored", [("keras.optimizers.Adam(learning_rate=learning_rate)", "keras.optimizers.Adam(learning_rate=0.01)")],
+     "test_counterfactual_history", "learning_rate"),
+    ("largest_probability_recorded", [("tf.nn.softmax(logits[0])[target_class], gradient", "tf.reduce_max(tf.nn.softmax(logits[0])), gradient")],
+     "test_counterfactual_history", "softmax(logits)[target_class]"),
+], function=GC, side=SIDE_MISTAKES)
 
-VARIANTS = [
-    Submission("adam_by_hand_on_variable", M, gc(
-        (BUILD_ADAM, "m, v = tf.Variable(tf.zeros_like(start)), tf.Variable(tf.zeros_like(start))\n"
-                     "    t = tf.Variable(0.0)"),
-        (APPLY_ADAM, "t.assign_add(1.0)\n"
-                     "        m.assign(m + (gradient - m) * 0.1)\n"
-                     "        v.assign(v + (tf.square(gradient) - v) * 0.001)\n"
-                     "        alpha = learning_rate * tf.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)\n"
-                     "        x.assign_sub(alpha * m / (tf.sqrt(v) + 1e-7))"),
-    )),
-    Submission("textbook_adam_on_watched_tensor_eager", M, gc((REFERENCE_LOOP, WATCHED_TENSOR_LOOP))),
-    Submission("eager_keras_adam", M, gc(
-        ("    @tf.function\n    def forward_and_gradient", "    def forward_and_gradient"),
-        ("    @tf.function\n    def update", "    def update"),
-    )),
-    Submission("tf_nn_cross_entropy_and_norm", M, gc(
-        (CROSS_ENTROPY, "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=logits)[0]"),
-        ("tf.reduce_sum(tf.square(x - start))", "tf.norm(x - start) ** 2"),
-    )),
-]
+VARIANTS = variants(M, [
+    ("adam_by_hand_on_variable", [(BUILD_ADAM, "m, v = tf.Variable(tf.zeros_like(start)), tf.Variable(tf.zeros_like(start))\n"
+         "    t = tf.Variable(0.0)"), (APPLY_ADAM, "t.assign_add(1.0)\n"
+         "        m.assign(m + (gradient - m) * 0.1)\n"
+         "        v.assign(v + (tf.square(gradient) - v) * 0.001)\n"
+         "        alpha = learning_rate * tf.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)\n"
+         "        x.assign_sub(alpha * m / (tf.sqrt(v) + 1e-7))")]),
+    ("textbook_adam_on_watched_tensor_eager", [(REFERENCE_LOOP, WATCHED_TENSOR_LOOP)]),
+    ("eager_keras_adam", [("    @tf.function\n    def forward_and_gradient", "    def forward_and_gradient"), ("    @tf.function\n    def update", "    def update")]),
+    ("tf_nn_cross_entropy_and_norm", [(CROSS_ENTROPY, "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=logits)[0]"), ("tf.reduce_sum(tf.square(x - start))", "tf.norm(x - start) ** 2")]),
+], function=GC)
 
 
 def variant_gradings() -> list[Submission]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,8 +32,10 @@ class Submission:
     """A named submission: the reference's ``module`` with ``edits`` applied.
 
     ``targets`` names the checks that must lose points, ``feedback`` a phrase the
-    feedback of one of them must contain (case-insensitive). For a mutant (one
-    listed mistake), ``function`` is the contract function the mistake is in: its
+    German feedback of one of them must contain (case-insensitive), so the student
+    learns which mistake it is. For a mutant (one listed mistake), ``function`` is the
+    contract function the mistake is in and ``name`` the mistake's machine name
+    (``python -m autograder expected`` stores its outputs for the hidden checks): its
     checks name the mistake by ``name``, or by ``same_as`` where two mutants are
     one listed mistake whose outputs cannot differ (a ReLU on the gradients or on
     their means gives the same map on the fixture); ``side`` marks a mistake beside
@@ -85,6 +87,16 @@ def edited_source(submission: Submission, base: Path = SOLUTIONS) -> str:
     return source + ("\n" + submission.at_import if submission.at_import else "")
 
 
+def reference_text(module: str, first: str, last: str) -> str:
+    """The reference's lines of ``module`` from the first one that starts with ``first`` to the
+    next one that starts with ``last`` (indentation aside), both whole: a mutant that replaces a
+    whole block names the block's ends instead of holding a copy of it."""
+    lines = (SOLUTIONS / "xai_lab" / f"{module}.py").read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(first))
+    end = next(i for i, line in enumerate(lines) if i >= start and line.strip().startswith(last))
+    return "".join(lines[start:end + 1])
+
+
 def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     """Write the submission under ``root`` (a copy of ``base`` with the edits) and return ``root``."""
     shutil.copytree(base / "xai_lab", root / "xai_lab")
@@ -95,6 +107,27 @@ def build(submission: Submission, root: Path, base: Path = SOLUTIONS) -> Path:
     return root
 
 
-def for_function(function: str, submissions: list[Submission], side: set[str] = frozenset()) -> list[Submission]:
-    """The mutants of contract ``function``; those named in ``side`` are side mistakes."""
-    return [replace(s, function=function, side=s.name in side) for s in submissions]
+def mutants(module: str, rows, function: str | None = None, side: set[str] = frozenset()) -> list[Submission]:
+    """Mutants of ``module`` from a table of rows ``(name, edits, targets, feedback)``, with
+    ``same_as`` as a fifth element where needed (see :class:`Submission`).
+
+    An edit is an :class:`Edit` or a pair ``(old, new)`` inside ``function``; ``targets`` is one
+    check's name or a tuple of them. With ``function``, every mutant is a mistake in it, and those
+    named in ``side`` are side mistakes.
+    """
+    made = []
+    for name, edits, targets, feedback, *same_as in rows:
+        targets = (targets,) if isinstance(targets, str) else tuple(targets)
+        made.append(Submission(name, module, _edits(edits, function), targets, feedback, function=function or "",
+                               side=function is not None and name in side, same_as=same_as[0] if same_as else ""))
+    return made
+
+
+def variants(module: str, rows, function: str | None = None) -> list[Submission]:
+    """Variants (allowed choices) of ``module`` from a table of rows ``(name, edits)``; an edit is an
+    :class:`Edit` or a pair ``(old, new)`` inside ``function``."""
+    return [Submission(name, module, _edits(edits, function)) for name, edits in rows]
+
+
+def _edits(edits, function: str | None) -> tuple[Edit, ...]:
+    return tuple(edit if isinstance(edit, Edit) else Edit(function, *edit) for edit in edits)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from tests.project import grad_cam_submissions as grad_cam
-from tests.project.editing import SOLUTIONS, Edit, Submission
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Edit, Submission
 
 # Argument checks, types and shapes as the contract wants them; no computation.
 HOLLOW_GRAD_CAM = '''
@@ -48,22 +48,11 @@ def overlay_heatmap(image, heatmap, alpha=0.4, colormap="jet"):
     return rgb.astype(np.uint8).copy()
 '''
 
+# The result class is the ready-made one the stub ships (kept under another name beside it).
 HOLLOW_COUNTERFACTUAL = '''
-from dataclasses import dataclass, field
-
 import numpy as np
 
-
-@dataclass
-class CounterfactualResult:
-    image: np.ndarray
-    original_class: int
-    predicted_class: int
-    target_class: int
-    success: bool
-    steps: int
-    distance: float
-    history: list = field(default_factory=list)
+from xai_lab._stub_counterfactual import CounterfactualResult
 
 
 def generate_counterfactual(model, image, target_class, *, steps=500, learning_rate=0.01, distance_weight=0.01,
@@ -148,7 +137,8 @@ def plot_partial_dependence_2d(model, X, features, grid_resolution=50, ax=None):
 MODULES = ("grad_cam", "counterfactual", "clip_tokens", "pdp")
 HOLLOW = Submission("hollow", "grad_cam", (), extra_files={
     "xai_lab/grad_cam.py": HOLLOW_GRAD_CAM, "xai_lab/counterfactual.py": HOLLOW_COUNTERFACTUAL,
-    "xai_lab/clip_tokens.py": HOLLOW_CLIP, "xai_lab/pdp.py": HOLLOW_PDP})
+    "xai_lab/clip_tokens.py": HOLLOW_CLIP, "xai_lab/pdp.py": HOLLOW_PDP,
+    "xai_lab/_stub_counterfactual.py": (ASSIGNMENTS / "xai_lab" / "counterfactual.py").read_text()})
 
 CONTRACT_FUNCTIONS = {
     "grad_cam": ("grad_cam", "overlay_heatmap", "saliency_map"),

@@ -1,12 +1,6 @@
-"""Mutants (one contract mistake each) and variants (allowed choices) of ``grad_cam.py``.
+"""Mutants (one contract mistake each) and variants (allowed choices) of ``grad_cam.py``."""
 
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is. A
-mutant's name is the machine name of its mistake: the hidden checks name it, and
-``python -m autograder expected`` stores its outputs for them.
-"""
-
-from tests.project.editing import Edit, Submission, for_function
+from tests.project.editing import Edit, Submission, mutants, variants
 
 M = "grad_cam"
 RELU_MAP = "cam = torch.relu((weights * activation).sum(dim=1, keepdim=True)).detach()"
@@ -27,81 +21,73 @@ def gc(*pairs) -> tuple[Edit, ...]:
     return tuple(Edit("grad_cam", old, new) for old, new in pairs)
 
 
-GRAD_CAM_MUTANTS = for_function("grad_cam", [
-    Submission("no_relu", M, gc((RELU_MAP, NO_RELU_MAP)), ("test_grad_cam_relu",), "ReLU"),
-    Submission("relu_on_gradients", M, gc((RELU_MAP, NO_RELU_MAP),
-               (WEIGHTS, "weights = torch.relu(gradient).mean(dim=(2, 3), keepdim=True)")),
-               ("test_grad_cam_matches_reference",), "ReLU"),
-    Submission("relu_on_weights", M, gc((RELU_MAP, NO_RELU_MAP),
-               (WEIGHTS, "weights = torch.relu(gradient.mean(dim=(2, 3), keepdim=True))")),
-               ("test_grad_cam_matches_reference",), "ReLU", same_as="relu_on_gradients"),
-    Submission("weights_from_activations", M, gc((WEIGHTS, "weights = activation.mean(dim=(2, 3), keepdim=True)")),
-               ("test_grad_cam_matches_reference",), "Gewichte"),
-    Submission("weights_from_abs_gradient", M, gc((WEIGHTS, "weights = gradient.abs().mean(dim=(2, 3), keepdim=True)")),
-               ("test_grad_cam_matches_reference",), "Gewichte"),
-    Submission("softmax_score", M, gc((GC_SCORE, "score = _class_score(model(inputs).softmax(dim=1), class_idx)")),
-               ("test_grad_cam_uses_logit",), "Softmax"),
-    Submission("log_softmax_score", M, gc((GC_SCORE, "score = _class_score(model(inputs).log_softmax(dim=1), class_idx)")),
-               ("test_grad_cam_uses_logit",), "Softmax", same_as="softmax_score"),
-    Submission("class_idx_ignored", M, gc((GC_SCORE, "score = _class_score(model(inputs), None)")),
-               ("test_grad_cam_planted_regions",), "class_idx"),
-    Submission("default_class_not_argmax", M,
-               gc((GC_SCORE, "score = _class_score(model(inputs), 0 if class_idx is None else class_idx)")),
-               ("test_grad_cam_default_class",), "größten Logit"),
-    Submission("no_normalisation", M, gc(("return _min_max(cam[0, 0]).cpu()", "return cam[0, 0].cpu()")),
-               ("test_grad_cam_output_format",), "normier"),
-    Submission("transposed", M, gc(("size=(height, width)", "size=(width, height)")),
-               ("test_grad_cam_output_format",), "Höhe und Breite vertauscht"),
-    Submission("low_resolution", M, gc((UPSAMPLE, "pass")), ("test_grad_cam_output_format",),
-               "nicht auf die Eingabegröße hochskaliert"),
-    Submission("nearest_upsampling", M, gc(('mode="bilinear", align_corners=False', 'mode="nearest"')),
-               ("test_grad_cam_bilinear_upsampling",), "Nearest"),
-    Submission("hooks_left", M, (Edit("_captured_output", "handle.remove()", "pass"),),
-               ("test_grad_cam_no_hooks_or_gradients",), "Hook"),
-    Submission("gradients_left", M, gc((GC_GRAD, "activation.retain_grad(); score.backward(); gradient = activation.grad")),
-               ("test_grad_cam_no_hooks_or_gradients",), ".grad"),
-    Submission("train_mode", M, gc((FIRST_LINE, "model.train()\n    " + FIRST_LINE)),
-               ("test_grad_cam_model_and_input_unchanged",), "train"),
-    Submission("input_requires_grad", M, gc(("inputs = input_tensor.detach().requires_grad_(True)",
-                                             "inputs = input_tensor.requires_grad_(True)")),
-               ("test_grad_cam_model_and_input_unchanged",), "input_tensor"),
-    Submission("input_values_mutated", M, gc((FIRST_LINE, "input_tensor.sub_(0.5)\n    " + FIRST_LINE)),
-               ("test_grad_cam_model_and_input_unchanged",), "input_tensor"),
-    Submission("layer_ignored", M, gc(("_captured_output(model, target_layer)", '_captured_output(model, "layer4")')),
-               ("test_grad_cam_target_layer",), "target_layer"),
-    Submission("unknown_layer_keyerror", M, (Edit("_captured_output", "raise ValueError(", "raise KeyError("),),
-               ("test_grad_cam_unknown_layer",), "ValueError"),
-    Submission("constant_map_nan", M, (Edit("_min_max", "if high - low <= 0:", "if False:"),),
-               ("test_grad_cam_constant_map",), "NaN"),
-], SIDE_MISTAKES)
+GRAD_CAM_MUTANTS = mutants(M, [
+    # (name, edits, checks that must lose points, phrase of their feedback)
+    ("no_relu", [(RELU_MAP, NO_RELU_MAP)], "test_grad_cam_relu", "ReLU"),
+    ("relu_on_gradients", [(RELU_MAP, NO_RELU_MAP), (WEIGHTS, "weights = torch.relu(gradient).mean(dim=(2, 3), keepdim=True)")],
+     "test_grad_cam_matches_reference", "ReLU"),
+    ("relu_on_weights", [(RELU_MAP, NO_RELU_MAP), (WEIGHTS, "weights = torch.relu(gradient.mean(dim=(2, 3), keepdim=True))")],
+     "test_grad_cam_matches_reference", "ReLU", "relu_on_gradients"),  # same_as
+    ("weights_from_activations", [(WEIGHTS, "weights = activation.mean(dim=(2, 3), keepdim=True)")],
+     "test_grad_cam_matches_reference", "Gewichte"),
+    ("weights_from_abs_gradient", [(WEIGHTS, "weights = gradient.abs().mean(dim=(2, 3), keepdim=True)")],
+     "test_grad_cam_matches_reference", "Gewichte"),
+    ("softmax_score", [(GC_SCORE, "score = _class_score(model(inputs).softmax(dim=1), class_idx)")],
+     "test_grad_cam_uses_logit", "Softmax"),
+    ("log_softmax_score", [(GC_SCORE, "score = _class_score(model(inputs).log_softmax(dim=1), class_idx)")],
+     "test_grad_cam_uses_logit", "Softmax", "softmax_score"),  # same_as
+    ("class_idx_ignored", [(GC_SCORE, "score = _class_score(model(inputs), None)")],
+     "test_grad_cam_planted_regions", "class_idx"),
+    ("default_class_not_argmax", [(GC_SCORE, "score = _class_score(model(inputs), 0 if class_idx is None else class_idx)")],
+     "test_grad_cam_default_class", "größten Logit"),
+    ("no_normalisation", [("return _min_max(cam[0, 0]).cpu()", "return cam[0, 0].cpu()")],
+     "test_grad_cam_output_format", "normier"),
+    ("transposed", [("size=(height, width)", "size=(width, height)")],
+     "test_grad_cam_output_format", "Höhe und Breite vertauscht"),
+    ("low_resolution", [(UPSAMPLE, "pass")],
+     "test_grad_cam_output_format", "nicht auf die Eingabegröße hochskaliert"),
+    ("nearest_upsampling", [('mode="bilinear", align_corners=False', 'mode="nearest"')],
+     "test_grad_cam_bilinear_upsampling", "Nearest"),
+    ("hooks_left", [Edit("_captured_output", "handle.remove()", "pass")],
+     "test_grad_cam_no_hooks_or_gradients", "Hook"),
+    ("gradients_left", [(GC_GRAD, "activation.retain_grad(); score.backward(); gradient = activation.grad")],
+     "test_grad_cam_no_hooks_or_gradients", ".grad"),
+    ("train_mode", [(FIRST_LINE, "model.train()\n    " + FIRST_LINE)],
+     "test_grad_cam_model_and_input_unchanged", "train"),
+    ("input_requires_grad", [("inputs = input_tensor.detach().requires_grad_(True)",
+         "inputs = input_tensor.requires_grad_(True)")],
+     "test_grad_cam_model_and_input_unchanged", "input_tensor"),
+    ("input_values_mutated", [(FIRST_LINE, "input_tensor.sub_(0.5)\n    " + FIRST_LINE)],
+     "test_grad_cam_model_and_input_unchanged", "input_tensor"),
+    ("layer_ignored", [("_captured_output(model, target_layer)", '_captured_output(model, "layer4")')],
+     "test_grad_cam_target_layer", "target_layer"),
+    ("unknown_layer_keyerror", [Edit("_captured_output", "raise ValueError(", "raise KeyError(")],
+     "test_grad_cam_unknown_layer", "ValueError"),
+    ("constant_map_nan", [Edit("_min_max", "if high - low <= 0:", "if False:")], "test_grad_cam_constant_map", "NaN"),
+], function="grad_cam", side=SIDE_MISTAKES)
 
-GRAD_CAM_VARIANTS = [
-    Submission("opencv_resize", M, gc((UPSAMPLE,
-        "import cv2\n    cam = torch.from_numpy(cv2.resize(cam[0, 0].numpy(), (width, height),"
-        " interpolation=cv2.INTER_LINEAR))[None, None]"))),
-    Submission("pil_resize", M, gc((UPSAMPLE,
-        "from PIL import Image\n    cam = torch.from_numpy(np.asarray(Image.fromarray(cam[0, 0].numpy(), mode='F')"
-        ".resize((width, height), Image.BILINEAR)).copy())[None, None]"))),
-    Submission("skimage_resize", M, gc((UPSAMPLE,
-        "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
-        " (height, width), order=1))[None, None]"))),
-    Submission("skimage_resize_defaults", M, gc((UPSAMPLE,
-        "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
-        " (height, width)))[None, None]"))),
-    Submission("normalise_before_upsampling", M, gc((UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE))),
-    Submission("normalise_only_before_upsampling", M, gc(
-        (UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE),
-        (RETURN_MAP, "return cam[0, 0].cpu().numpy().astype(np.float32)"))),
-    Submission("float64_intermediates", M, gc(
-        (WEIGHTS, "gradient, activation = gradient.double(), activation.double()\n    " + WEIGHTS))),
-    Submission("epsilon_in_denominator", M, (Edit("_min_max", "return (values - low) / (high - low)",
-                                                  "return (values - low) / (high - low + 1e-7)"),)),
-    Submission("retain_grad_and_backward", M, gc((GC_GRAD,
-        "saved = [p.grad for p in model.parameters()]\n        activation.retain_grad()\n        score.backward()\n"
-        "        gradient = activation.grad\n        for p, g in zip(model.parameters(), saved):\n            p.grad = g"))),
-    Submission("full_backward_hook", M, gc(
-        (GC_GRAD, "gradient = captured['gradient']"),
-        (GC_SCORE,
+GRAD_CAM_VARIANTS = variants(M, [
+    ("opencv_resize", [(UPSAMPLE,
+         "import cv2\n    cam = torch.from_numpy(cv2.resize(cam[0, 0].numpy(), (width, height),"
+         " interpolation=cv2.INTER_LINEAR))[None, None]")]),
+    ("pil_resize", [(UPSAMPLE,
+         "from PIL import Image\n    cam = torch.from_numpy(np.asarray(Image.fromarray(cam[0, 0].numpy(), mode='F')"
+         ".resize((width, height), Image.BILINEAR)).copy())[None, None]")]),
+    ("skimage_resize", [(UPSAMPLE,
+         "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
+         " (height, width), order=1))[None, None]")]),
+    ("skimage_resize_defaults", [(UPSAMPLE,
+         "from skimage.transform import resize\n    cam = torch.from_numpy(resize(cam[0, 0].numpy(),"
+         " (height, width)))[None, None]")]),
+    ("normalise_before_upsampling", [(UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE)]),
+    ("normalise_only_before_upsampling", [(UPSAMPLE, "cam = _min_max(cam)\n    " + UPSAMPLE), (RETURN_MAP, "return cam[0, 0].cpu().numpy().astype(np.float32)")]),
+    ("float64_intermediates", [(WEIGHTS, "gradient, activation = gradient.double(), activation.double()\n    " + WEIGHTS)]),
+    ("epsilon_in_denominator", [Edit("_min_max", "return (values - low) / (high - low)",
+         "return (values - low) / (high - low + 1e-7)")]),
+    ("retain_grad_and_backward", [(GC_GRAD,
+         "saved = [p.grad for p in model.parameters()]\n        activation.retain_grad()\n        score.backward()\n"
+         "        gradient = activation.grad\n        for p, g in zip(model.parameters(), saved):\n            p.grad = g")]),
+    ("full_backward_hook", [(GC_GRAD, "gradient = captured['gradient']"), (GC_SCORE,
          "module = dict(model.named_modules())[target_layer]\n"
          "        handle = module.register_full_backward_hook(\n"
          "            lambda m, gi, go: captured.__setitem__('gradient', go[0]))\n"
@@ -110,58 +96,59 @@ GRAD_CAM_VARIANTS = [
          "        score.backward()\n"
          "        handle.remove()\n"
          "        for p, g in zip(model.parameters(), saved):\n"
-         "            p.grad = g"),
-    )),
-]
+         "            p.grad = g")]),
+], function="grad_cam")
 
-OVERLAY_MUTANTS = for_function("overlay_heatmap", [
-    Submission("bgr_order", M, (Edit("overlay_heatmap", "[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0"),),
-               ("test_overlay_matches_reference",), "BGR"),
-    Submission("alpha_swapped", M, (Edit("overlay_heatmap", BLEND,
-               "blended = alpha * rgb.astype(np.float64) + (1.0 - alpha) * colored"),),
-               ("test_overlay_matches_reference",), "alpha"),
-    Submission("heatmap_not_resized", M, (Edit("overlay_heatmap", "if heat.shape != rgb.shape[:2]:", "if False:"),),
-               ("test_overlay_resizes_heatmap",), "skaliert"),
-    Submission("float_output", M, (Edit("overlay_heatmap", "return np.rint(np.clip(blended, 0.0, 255.0)).astype(np.uint8)",
-                                        "return blended"),),
-               ("test_overlay_output_format",), "uint8"),
-    Submission("uint8_overflow", M, (Edit("overlay_heatmap", BLEND,
-               "blended = rgb + (alpha * colored).astype(np.uint8)"),),
-               ("test_overlay_matches_reference",), "Überlauf"),
-    Submission("colormap_ignored", M, (Edit("overlay_heatmap", "matplotlib.colormaps[colormap]",
-                                            'matplotlib.colormaps["jet"]'),),
-               ("test_overlay_colormap_and_alpha",), "colormap"),
-    Submission("no_validation", M, (Edit("overlay_heatmap", "if not 0.0 <= alpha <= 1.0:", "if False:"),),
-               ("test_overlay_rejects_bad_input",), "ValueError"),
-], SIDE_MISTAKES)
+OVERLAY_MUTANTS = mutants(M, [
+    # (name, edits, checks that must lose points, phrase of their feedback)
+    ("bgr_order", [Edit("overlay_heatmap", "[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0")],
+     "test_overlay_matches_reference", "BGR"),
+    ("alpha_swapped", [Edit("overlay_heatmap", BLEND,
+         "blended = alpha * rgb.astype(np.float64) + (1.0 - alpha) * colored")],
+     "test_overlay_matches_reference", "alpha"),
+    ("heatmap_not_resized", [Edit("overlay_heatmap", "if heat.shape != rgb.shape[:2]:", "if False:")],
+     "test_overlay_resizes_heatmap", "skaliert"),
+    ("float_output", [Edit("overlay_heatmap", "return np.rint(np.clip(blended, 0.0, 255.0)).astype(np.uint8)",
+         "return blended")],
+     "test_overlay_output_format", "uint8"),
+    ("uint8_overflow", [Edit("overlay_heatmap", BLEND,
+         "blended = rgb + (alpha * colored).astype(np.uint8)")],
+     "test_overlay_matches_reference", "Überlauf"),
+    ("colormap_ignored", [Edit("overlay_heatmap", "matplotlib.colormaps[colormap]",
+         'matplotlib.colormaps["jet"]')],
+     "test_overlay_colormap_and_alpha", "colormap"),
+    ("no_validation", [Edit("overlay_heatmap", "if not 0.0 <= alpha <= 1.0:", "if False:")],
+     "test_overlay_rejects_bad_input", "ValueError"),
+], function="overlay_heatmap", side=SIDE_MISTAKES)
 
-OVERLAY_VARIANTS = [
-    Submission("truncation", M, (Edit("overlay_heatmap", "np.rint(np.clip(blended, 0.0, 255.0))",
-                                      "np.clip(blended, 0.0, 255.0)"),)),
-    Submission("opencv_heatmap_resize", M, (Edit("overlay_heatmap", HEAT_RESIZE,
-        "import cv2\n        heat = cv2.resize(heat, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)"),)),
-    Submission("pil_heatmap_resize", M, (Edit("overlay_heatmap", HEAT_RESIZE,
-        "heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F')"
-        ".resize((rgb.shape[1], rgb.shape[0]), Image.BILINEAR), dtype=np.float64)"),)),
-    Submission("skimage_heatmap_resize_defaults", M, (Edit("overlay_heatmap", HEAT_RESIZE,
-        "from skimage.transform import resize\n        heat = resize(heat, rgb.shape[:2])"),)),
-]
+OVERLAY_VARIANTS = variants(M, [
+    ("truncation", [Edit("overlay_heatmap", "np.rint(np.clip(blended, 0.0, 255.0))",
+         "np.clip(blended, 0.0, 255.0)")]),
+    ("opencv_heatmap_resize", [Edit("overlay_heatmap", HEAT_RESIZE,
+         "import cv2\n        heat = cv2.resize(heat, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)")]),
+    ("pil_heatmap_resize", [Edit("overlay_heatmap", HEAT_RESIZE,
+         "heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F')"
+         ".resize((rgb.shape[1], rgb.shape[0]), Image.BILINEAR), dtype=np.float64)")]),
+    ("skimage_heatmap_resize_defaults", [Edit("overlay_heatmap", HEAT_RESIZE,
+         "from skimage.transform import resize\n        heat = resize(heat, rgb.shape[:2])")]),
+])
 
-SALIENCY_MUTANTS = for_function("saliency_map", [
-    Submission("saliency_no_abs", M, (Edit("saliency_map", "gradient.abs().amax(dim=1)", "gradient.amax(dim=1)"),),
-               ("test_saliency_matches_reference",), "Betrag"),
-    Submission("saliency_mean_over_channels", M, (Edit("saliency_map", "gradient.abs().amax(dim=1)",
-                                                      "gradient.abs().mean(dim=1)"),),
-               ("test_saliency_matches_reference",), "Maximum"),
-    Submission("saliency_grads_left", M, (Edit("saliency_map", "(gradient,) = torch.autograd.grad(score, inputs)",
-        "inputs.retain_grad(); score.backward(); gradient = inputs.grad"),),
-               ("test_saliency_no_side_effects",), ".grad"),
-], SIDE_MISTAKES)
+SALIENCY_MUTANTS = mutants(M, [
+    # (name, edits, checks that must lose points, phrase of their feedback)
+    ("saliency_no_abs", [Edit("saliency_map", "gradient.abs().amax(dim=1)", "gradient.amax(dim=1)")],
+     "test_saliency_matches_reference", "Betrag"),
+    ("saliency_mean_over_channels", [Edit("saliency_map", "gradient.abs().amax(dim=1)",
+         "gradient.abs().mean(dim=1)")],
+     "test_saliency_matches_reference", "Maximum"),
+    ("saliency_grads_left", [Edit("saliency_map", "(gradient,) = torch.autograd.grad(score, inputs)",
+         "inputs.retain_grad(); score.backward(); gradient = inputs.grad")],
+     "test_saliency_no_side_effects", ".grad"),
+], function="saliency_map", side=SIDE_MISTAKES)
 
-SALIENCY_VARIANTS = [
-    Submission("saliency_float64", M, (Edit("saliency_map", "saliency = gradient.abs().amax(dim=1)[0]",
-                                            "saliency = gradient.double().abs().amax(dim=1)[0]"),)),
-]
+SALIENCY_VARIANTS = variants(M, [
+    ("saliency_float64", [Edit("saliency_map", "saliency = gradient.abs().amax(dim=1)[0]",
+         "saliency = gradient.double().abs().amax(dim=1)[0]")]),
+])
 
 
 def stacked(name: str, *variants: Submission) -> Submission:

@@ -14,6 +14,27 @@ def in_grad_cam(name: str, code: str, **extra) -> Submission:
     return Submission(name, "grad_cam", (Edit("grad_cam", FIRST_LINE, f"{body}\n    {FIRST_LINE}"),), **extra)
 
 
+def view_probe(name: str, looks: str, writable: str) -> Submission:
+    """A ``grad_cam`` that reports what its worker sees, as the message of the error it raises
+    (a JSON object; the test reads it from the reply).
+
+    ``looks`` fills the dict ``seen`` (``importlib``, ``json``, ``os``, ``sys`` and ``tempfile``
+    are imported); ``writable`` is a Python expression of a list of directories, and
+    ``seen["writable"]`` lists those the probe could write a file in.
+    """
+    return in_grad_cam(name, f'''import importlib, json, os, sys, tempfile
+{looks.strip()}
+seen["writable"] = []
+for directory in {writable}:
+    try:
+        with open(os.path.join(directory, "probe-write"), "w") as handle:
+            handle.write("x")
+        seen["writable"].append(directory)
+    except OSError:
+        pass
+raise RuntimeError(json.dumps(seen))''')
+
+
 RAISING_TWIN = in_grad_cam("raising_twin", "raise RuntimeError('twin')")
 
 HOSTILE = [

@@ -1,12 +1,8 @@
-"""Mutants (one contract mistake each) and variants (allowed choices) of ``pdp.py``.
-
-``targets`` lists the hidden checks that must lose points; ``feedback`` is a phrase
-their German feedback must contain, so the student learns which mistake it is.
-"""
+"""Mutants (one contract mistake each) and variants (allowed choices) of ``pdp.py``."""
 
 from dataclasses import replace
 
-from tests.project.editing import Edit, Submission
+from tests.project.editing import Edit, Submission, mutants, reference_text, variants
 
 M = "pdp"
 GRID_ENDS = "low, high = mquantiles(column, prob=percentiles)"
@@ -15,21 +11,7 @@ VALUES = "values = np.array(X, dtype=np.float64)  # a copy: X itself is never wr
 MEAN = "averages.append(predictions.reshape(block.shape[0], n_rows).mean(axis=1))"
 RESHAPE_2D = "average = _averaged_predictions(model, X, positions, points).reshape(grid_1.shape[0], grid_2.shape[0])"
 AVERAGE_1D = "average = _averaged_predictions(model, X, [position], grid[:, None])"
-STACKED_BODY = '''    values = np.array(X, dtype=np.float64)  # a copy: X itself is never written
-    n_rows = values.shape[0]
-    chunk = max(1, MAX_ROWS_PER_PREDICT // n_rows)
-    averages = []
-    for start in range(0, points.shape[0], chunk):
-        block = points[start:start + chunk]
-        # Row r of grid point p sits at p * n_rows + r, so a reshape groups each point's rows.
-        stacked = np.tile(values, (block.shape[0], 1))
-        for k, position in enumerate(positions):
-            stacked[:, position] = np.repeat(block[:, k], n_rows)
-        if isinstance(X, pd.DataFrame):
-            stacked = pd.DataFrame(stacked, columns=X.columns)
-        predictions = np.asarray(model.predict(stacked), dtype=np.float64)
-        averages.append(predictions.reshape(block.shape[0], n_rows).mean(axis=1))
-    return np.concatenate(averages)'''
+STACKED_BODY = reference_text(M, "values = np.array(X, dtype=np.float64)", "return np.concatenate(averages)").rstrip("\n")
 # One predict per grid point on a copy of X, as scikit-learn's brute force does.
 LOOP_BODY = '''    averages = []
     for point in points:
@@ -62,81 +44,76 @@ ONE_D_CHECKS = ("test_pdp_1d_returns_tuple_of_arrays", "test_pdp_1d_grid_between
                 "test_pdp_1d_input_unchanged", "test_pdp_1d_value_errors")
 PLOT_CHECKS = ("test_plot_filled_contours_show_values", "test_plot_labelled_isolines", "test_plot_axes_and_labels")
 
-_PDP_MUTANTS = [
-    Submission("x_mutated_in_loop", M, (averaged(STACKED_BODY, LOOP_BODY.replace("X.copy()", "X")),),
-               ("test_pdp_1d_input_unchanged",), "X wird verändert"),
-    Submission("grid_from_min_max", M, (Edit("_grid", GRID_ENDS, "low, high = column.min(), column.max()"),),
-               ("test_pdp_1d_grid_between_percentiles",), "Minimum bis Maximum"),
-    Submission("percentiles_ignored", M, (Edit("_grid", GRID_ENDS,
-                                               "low, high = mquantiles(column, prob=(0.05, 0.95))"),),
-               ("test_pdp_1d_grid_between_percentiles",), "percentiles wird nicht verwendet"),
-    Submission("unique_rule_ignored", M, (Edit("_grid", UNIQUE_RULE, "if False:"),),
-               ("test_pdp_1d_grid_unique_values",), "eindeutigen Werte"),
-    Submission("unique_rule_at_equality", M, (Edit("_grid", UNIQUE_RULE,
-                                                   "if uniques.shape[0] <= grid_resolution:"),),
-               ("test_pdp_1d_grid_unique_values",), "nur bei *weniger* als grid_resolution"),
-    Submission("averaged_over_wrong_axis", M, (averaged(MEAN, MEAN.replace("mean(axis=1)", "mean(axis=0)")),),
-               ("test_pdp_1d_averages",), "falsche Achse"),
-    Submission("prediction_at_mean_row", M, (averaged(VALUES, "values = np.array(X, dtype=np.float64)"
-                                                      ".mean(axis=0, keepdims=True)"),),
-               ("test_pdp_1d_averages", "test_pdp_2d_averages"), "gemittelte Zeile"),
-    Submission("transposed_2d", M, (Edit("partial_dependence_2d", RESHAPE_2D, RESHAPE_2D + ".T"),),
-               ("test_pdp_2d_orientation",), "transponiert"),
-    Submission("only_first_feature_replaced", M, (Edit("partial_dependence_2d",
-                                                       "_averaged_predictions(model, X, positions, points)",
-                                                       "_averaged_predictions(model, X, positions[:1], points[:, :1])"),),
-               ("test_pdp_2d_averages",), "nur das erste Merkmal"),
-    Submission("features_swapped_2d", M, (Edit("partial_dependence_2d", "for feature in features]",
-                                               "for feature in reversed(features)]"),),
-               ("test_pdp_2d_orientation",), "vertauscht"),
-    Submission("delegates_to_sklearn_1d", M, (
-        Edit(None, SKLEARN_IMPORT, SKLEARN_IMPORT + "\nfrom sklearn.inspection import partial_dependence"),
-        Edit("partial_dependence_1d", AVERAGE_1D,
-             'average = partial_dependence(model, X, [feature], custom_values={feature: grid}, method="brute",'
-             ' kind="average")["average"][0]')),
-               ONE_D_CHECKS, "scikit-learns partial_dependence"),
-    Submission("delegates_to_display_in_plot", M, plot(
-        (FILLED, "from sklearn.inspection import PartialDependenceDisplay\n"
-                 "    PartialDependenceDisplay.from_estimator(model, X, [tuple(features)], ax=ax)\n    " + FILLED)),
-               PLOT_CHECKS, "scikit-learns partial_dependence"),
-    Submission("no_value_errors", M, (Edit("_check_arguments", "if grid_resolution < 2:", "if False:"),
-                                      Edit("_check_arguments", "if not 0.0 <= low < high <= 1.0:", "if False:")),
-               ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
-    Submission("unknown_feature_key_error", M, (Edit("_column_position",
-                                                     'raise ValueError(f"Unknown feature {feature!r}. Columns',
-                                                     'raise KeyError(f"Unknown feature {feature!r}. Columns'),),
-               ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
-    Submission("column_by_name_only", M, (Edit("partial_dependence_1d", "np.asarray(X, dtype=np.float64)[:, position]",
-                                               "np.asarray(X[feature], dtype=np.float64)"),),
-               ("test_pdp_1d_dataframe_and_ndarray",), "np.ndarray"),
-    Submission("returns_lists", M, (Edit("partial_dependence_1d", "return grid, average",
-                                         "return grid.tolist(), average.tolist()"),),
-               ("test_pdp_1d_returns_tuple_of_arrays",), "np.ndarray"),
-    Submission("plot_not_transposed", M, plot((FILLED, FILLED.replace("average.T", "average")),
-                                              (LINES, LINES.replace("average.T", "average"))),
-               ("test_plot_filled_contours_show_values",), "ohne average.T"),
-    Submission("plot_axes_swapped", M, plot((FILLED, FILLED.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average")),
-                                            (LINES, LINES.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average"))),
-               ("test_plot_filled_contours_show_values",), "x-Achse"),
-    Submission("plot_unfilled", M, plot((FILLED, FILLED.replace("contourf", "contour"))),
-               ("test_plot_filled_contours_show_values",), "contourf"),
-    Submission("plot_levels_inside_range", M, plot((FILLED, FILLED.replace(
-        "levels=8", "levels=np.linspace(average.min(), average.max(), 10)[1:-1]"))),
-               ("test_plot_filled_contours_show_values",), "decken"),
-    Submission("plot_isolines_unlabelled", M, plot((CLABEL, "pass")),
-               ("test_plot_labelled_isolines",), "clabel"),
-    Submission("plot_without_isolines", M, plot((LINES, "pass"), (CLABEL, "pass")),
-               ("test_plot_labelled_isolines",), "Isolinien"),
-    Submission("plot_without_axis_labels", M, plot((XLABEL, "pass"), (YLABEL, "pass")),
-               ("test_plot_axes_and_labels",), "Merkmalsnamen"),
-    Submission("plot_axis_labels_swapped", M, plot((XLABEL, XLABEL.replace("[0]", "[1]")),
-                                                   (YLABEL, YLABEL.replace("[1]", "[0]"))),
-               ("test_plot_axes_and_labels",), "vertauscht"),
-    Submission("plot_ignores_given_ax", M, plot(("if ax is None:", "if True:")),
-               ("test_plot_axes_and_labels",), "übergebenes ax wird nicht verwendet"),
-    Submission("plot_returns_figure", M, plot(("return ax", "return ax.figure")),
-               PLOT_CHECKS, "Axes"),
-]
+_PDP_MUTANTS = mutants(M, [
+    # (name, edits, checks that must lose points, phrase of their feedback)
+    ("x_mutated_in_loop", [averaged(STACKED_BODY, LOOP_BODY.replace("X.copy()", "X"))],
+     "test_pdp_1d_input_unchanged", "X wird verändert"),
+    ("grid_from_min_max", [Edit("_grid", GRID_ENDS, "low, high = column.min(), column.max()")],
+     "test_pdp_1d_grid_between_percentiles", "Minimum bis Maximum"),
+    ("percentiles_ignored", [Edit("_grid", GRID_ENDS,
+         "low, high = mquantiles(column, prob=(0.05, 0.95))")],
+     "test_pdp_1d_grid_between_percentiles", "percentiles wird nicht verwendet"),
+    ("unique_rule_ignored", [Edit("_grid", UNIQUE_RULE, "if False:")],
+     "test_pdp_1d_grid_unique_values", "eindeutigen Werte"),
+    ("unique_rule_at_equality", [Edit("_grid", UNIQUE_RULE,
+         "if uniques.shape[0] <= grid_resolution:")],
+     "test_pdp_1d_grid_unique_values", "nur bei *weniger* als grid_resolution"),
+    ("averaged_over_wrong_axis", [averaged(MEAN, MEAN.replace("mean(axis=1)", "mean(axis=0)"))],
+     "test_pdp_1d_averages", "falsche Achse"),
+    ("prediction_at_mean_row", [averaged(VALUES, "values = np.array(X, dtype=np.float64)"
+         ".mean(axis=0, keepdims=True)")],
+     ("test_pdp_1d_averages", "test_pdp_2d_averages"), "gemittelte Zeile"),
+    ("transposed_2d", [Edit("partial_dependence_2d", RESHAPE_2D, RESHAPE_2D + ".T")],
+     "test_pdp_2d_orientation", "transponiert"),
+    ("only_first_feature_replaced", [Edit("partial_dependence_2d",
+         "_averaged_predictions(model, X, positions, points)",
+         "_averaged_predictions(model, X, positions[:1], points[:, :1])")],
+     "test_pdp_2d_averages", "nur das erste Merkmal"),
+    ("features_swapped_2d", [Edit("partial_dependence_2d", "for feature in features]",
+         "for feature in reversed(features)]")],
+     "test_pdp_2d_orientation", "vertauscht"),
+    ("delegates_to_sklearn_1d", [Edit(None, SKLEARN_IMPORT, SKLEARN_IMPORT + "\nfrom sklearn.inspection import partial_dependence"), Edit("partial_dependence_1d", AVERAGE_1D,
+         'average = partial_dependence(model, X, [feature], custom_values={feature: grid}, method="brute",'
+         ' kind="average")["average"][0]')],
+     ONE_D_CHECKS, "scikit-learns partial_dependence"),
+    ("delegates_to_display_in_plot", plot(
+         (FILLED, "from sklearn.inspection import PartialDependenceDisplay\n"
+         "    PartialDependenceDisplay.from_estimator(model, X, [tuple(features)], ax=ax)\n    " + FILLED)),
+     PLOT_CHECKS, "scikit-learns partial_dependence"),
+    ("no_value_errors", [Edit("_check_arguments", "if grid_resolution < 2:", "if False:"), Edit("_check_arguments", "if not 0.0 <= low < high <= 1.0:", "if False:")],
+     ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
+    ("unknown_feature_key_error", [Edit("_column_position",
+         'raise ValueError(f"Unknown feature {feature!r}. Columns',
+         'raise KeyError(f"Unknown feature {feature!r}. Columns')],
+     ("test_pdp_1d_value_errors", "test_pdp_2d_value_errors"), "ValueError"),
+    ("column_by_name_only", [Edit("partial_dependence_1d", "np.asarray(X, dtype=np.float64)[:, position]",
+         "np.asarray(X[feature], dtype=np.float64)")],
+     "test_pdp_1d_dataframe_and_ndarray", "np.ndarray"),
+    ("returns_lists", [Edit("partial_dependence_1d", "return grid, average",
+         "return grid.tolist(), average.tolist()")],
+     "test_pdp_1d_returns_tuple_of_arrays", "np.ndarray"),
+    ("plot_not_transposed", plot((FILLED, FILLED.replace("average.T", "average")),
+         (LINES, LINES.replace("average.T", "average"))),
+     "test_plot_filled_contours_show_values", "ohne average.T"),
+    ("plot_axes_swapped", plot((FILLED, FILLED.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average")),
+         (LINES, LINES.replace("grid_1, grid_2, average.T", "grid_2, grid_1, average"))),
+     "test_plot_filled_contours_show_values", "x-Achse"),
+    ("plot_unfilled", plot((FILLED, FILLED.replace("contourf", "contour"))),
+     "test_plot_filled_contours_show_values", "contourf"),
+    ("plot_levels_inside_range", plot((FILLED, FILLED.replace(
+         "levels=8", "levels=np.linspace(average.min(), average.max(), 10)[1:-1]"))),
+     "test_plot_filled_contours_show_values", "decken"),
+    ("plot_isolines_unlabelled", plot((CLABEL, "pass")), "test_plot_labelled_isolines", "clabel"),
+    ("plot_without_isolines", plot((LINES, "pass"), (CLABEL, "pass")), "test_plot_labelled_isolines", "Isolinien"),
+    ("plot_without_axis_labels", plot((XLABEL, "pass"), (YLABEL, "pass")),
+     "test_plot_axes_and_labels", "Merkmalsnamen"),
+    ("plot_axis_labels_swapped", plot((XLABEL, XLABEL.replace("[0]", "[1]")),
+         (YLABEL, YLABEL.replace("[1]", "[0]"))),
+     "test_plot_axes_and_labels", "vertauscht"),
+    ("plot_ignores_given_ax", plot(("if ax is None:", "if True:")),
+     "test_plot_axes_and_labels", "übergebenes ax wird nicht verwendet"),
+    ("plot_returns_figure", plot(("return ax", "return ax.figure")), PLOT_CHECKS, "Axes"),
+])
 
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 # Mistakes in a helper both functions share show in both; the first named is where the mistake is listed.
@@ -162,23 +139,21 @@ def functions_of(mutant: Submission) -> tuple[str, ...]:
     return FUNCTIONS.get(mutant.name, (mutant.function,))
 
 
-PDP_VARIANTS = [
-    Submission("numpy_percentile_grid", M, (Edit("_grid", GRID_ENDS,
-                                                 "low, high = np.percentile(column, [100 * p for p in percentiles])"),)),
-    Submission("loop_over_grid_points", M, (averaged(STACKED_BODY, LOOP_BODY),)),
-    Submission("small_chunks", M, (Edit(None, "MAX_ROWS_PER_PREDICT = 200_000", "MAX_ROWS_PER_PREDICT = 500"),)),
-    Submission("predict_on_plain_arrays", M, (averaged("if isinstance(X, pd.DataFrame):", "if False:"),)),
-    Submission("meshgrid_points_and_list_return", M, (
-        Edit("partial_dependence_2d",
-             "points = np.column_stack([np.repeat(grid_1, grid_2.shape[0]), np.tile(grid_2, grid_1.shape[0])])",
-             'points = np.stack(np.meshgrid(grid_1, grid_2, indexing="ij"), axis=-1).reshape(-1, 2)'),
-        Edit("partial_dependence_1d", "return grid, average", "return [grid, average]"))),
-    Submission("plot_explicit_levels_meshgrid_colorbar", M, plot(
-        (FILLED, "xx, yy = np.meshgrid(grid_1, grid_2)\n"
-                 '    filled = ax.contourf(xx, yy, average.T, levels=np.linspace(average.min(), average.max(), 9))\n'
-                 "    ax.figure.colorbar(filled, ax=ax)"),
-        ("if ax is None:\n        _, ax = plt.subplots()", "if ax is None:\n        ax = plt.gca()"))),
-]
+PDP_VARIANTS = variants(M, [
+    ("numpy_percentile_grid", [Edit("_grid", GRID_ENDS,
+         "low, high = np.percentile(column, [100 * p for p in percentiles])")]),
+    ("loop_over_grid_points", [averaged(STACKED_BODY, LOOP_BODY)]),
+    ("small_chunks", [Edit(None, "MAX_ROWS_PER_PREDICT = 200_000", "MAX_ROWS_PER_PREDICT = 500")]),
+    ("predict_on_plain_arrays", [averaged("if isinstance(X, pd.DataFrame):", "if False:")]),
+    ("meshgrid_points_and_list_return", [Edit("partial_dependence_2d",
+         "points = np.column_stack([np.repeat(grid_1, grid_2.shape[0]), np.tile(grid_2, grid_1.shape[0])])",
+         'points = np.stack(np.meshgrid(grid_1, grid_2, indexing="ij"), axis=-1).reshape(-1, 2)'), Edit("partial_dependence_1d", "return grid, average", "return [grid, average]")]),
+    ("plot_explicit_levels_meshgrid_colorbar", plot(
+         (FILLED, "xx, yy = np.meshgrid(grid_1, grid_2)\n"
+         '    filled = ax.contourf(xx, yy, average.T, levels=np.linspace(average.min(), average.max(), 9))\n'
+         "    ax.figure.colorbar(filled, ax=ax)"),
+         ("if ax is None:\n        _, ax = plt.subplots()", "if ax is None:\n        ax = plt.gca()"))),
+])
 
 
 def variant_gradings() -> list[Submission]:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.grading import REPO, grade
+from autograder.loading import load_module
 from tests.project import clip_tokens_submissions, counterfactual_submissions, grad_cam_submissions, pdp_submissions
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Edit, Submission, apply_edit
 
@@ -51,89 +52,71 @@ def _by_name() -> dict[str, Submission]:
 
 MUTANTS = _by_name()
 
-# check -> (task, contract function, ((mutant, phrase of the feedback), ...))
+# check -> ((mutant, phrase of the feedback), ...); the check's task and contract function are those its
+# suite folder and ``@check`` marker declare (:func:`declared`).
 CATCHES = {
     # Aufgabe 1
-    "test_public_grad_cam_format": ("grad_cam", "grad_cam", (("no_normalisation", "min-max-normiert"),)),
-    "test_public_grad_cam_planted_classes": ("grad_cam", "grad_cam", (("class_idx_ignored", "class_idx ignoriert"),)),
-    "test_public_grad_cam_default_class": ("grad_cam", "grad_cam", (("default_class_not_argmax", "argmax"),)),
-    "test_public_grad_cam_relu": ("grad_cam", "grad_cam", (("no_relu", "Fehlt die ReLU"),)),
-    "test_public_grad_cam_logit": ("grad_cam", "grad_cam", (("softmax_score", "Softmax"),)),
-    "test_public_grad_cam_target_layer": ("grad_cam", "grad_cam", (("layer_ignored", "target_layer ignoriert"),)),
-    "test_public_grad_cam_bilinear": ("grad_cam", "grad_cam", (("nearest_upsampling", "Nearest-Neighbour"),)),
-    "test_public_grad_cam_constant_map": ("grad_cam", "grad_cam", (("constant_map_nan", "NaN"),)),
-    "test_public_grad_cam_unknown_layer": ("grad_cam", "grad_cam", (("unknown_layer_keyerror", "KeyError"),)),
-    "test_public_grad_cam_no_hooks_or_gradients": ("grad_cam", "grad_cam", (("hooks_left", "Hook"),)),
-    "test_public_grad_cam_model_and_input_unchanged": ("grad_cam", "grad_cam", (("train_mode", "train/eval-Modus"),)),
-    "test_public_overlay_alpha_zero": ("grad_cam", "overlay_heatmap", (("alpha_swapped", "Gewichte sind vertauscht"),)),
-    "test_public_overlay_alpha_one": ("grad_cam", "overlay_heatmap", (("bgr_order", "BGR"),)),
-    "test_public_overlay_blend": ("grad_cam", "overlay_heatmap", (("uint8_overflow", "Überlauf"),)),
-    "test_public_overlay_colormap": ("grad_cam", "overlay_heatmap", (("colormap_ignored", "colormap ignoriert"),)),
-    "test_public_overlay_low_resolution_heatmap": ("grad_cam", "overlay_heatmap", (("heatmap_not_resized", "skaliert"),)),
-    "test_public_overlay_bad_alpha": ("grad_cam", "overlay_heatmap", (("no_validation", "ValueError"),)),
-    "test_public_saliency_format": ("grad_cam", "saliency_map", (("saliency_not_normalised", "min-max-normiert"),)),
-    "test_public_saliency_no_side_effects": ("grad_cam", "saliency_map", (("saliency_grads_left", ".grad"),)),
+    "test_public_grad_cam_format": (("no_normalisation", "min-max-normiert"),),
+    "test_public_grad_cam_planted_classes": (("class_idx_ignored", "class_idx ignoriert"),),
+    "test_public_grad_cam_default_class": (("default_class_not_argmax", "argmax"),),
+    "test_public_grad_cam_relu": (("no_relu", "Fehlt die ReLU"),),
+    "test_public_grad_cam_logit": (("softmax_score", "Softmax"),),
+    "test_public_grad_cam_target_layer": (("layer_ignored", "target_layer ignoriert"),),
+    "test_public_grad_cam_bilinear": (("nearest_upsampling", "Nearest-Neighbour"),),
+    "test_public_grad_cam_constant_map": (("constant_map_nan", "NaN"),),
+    "test_public_grad_cam_unknown_layer": (("unknown_layer_keyerror", "KeyError"),),
+    "test_public_grad_cam_no_hooks_or_gradients": (("hooks_left", "Hook"),),
+    "test_public_grad_cam_model_and_input_unchanged": (("train_mode", "train/eval-Modus"),),
+    "test_public_overlay_alpha_zero": (("alpha_swapped", "Gewichte sind vertauscht"),),
+    "test_public_overlay_alpha_one": (("bgr_order", "BGR"),),
+    "test_public_overlay_blend": (("uint8_overflow", "Überlauf"),),
+    "test_public_overlay_colormap": (("colormap_ignored", "colormap ignoriert"),),
+    "test_public_overlay_low_resolution_heatmap": (("heatmap_not_resized", "skaliert"),),
+    "test_public_overlay_bad_alpha": (("no_validation", "ValueError"),),
+    "test_public_saliency_format": (("saliency_not_normalised", "min-max-normiert"),),
+    "test_public_saliency_no_side_effects": (("saliency_grads_left", ".grad"),),
     # Aufgabe 2
-    "test_public_counterfactual_format": ("counterfactual", "generate_counterfactual", (("returns_batch", "Batch"),)),
-    "test_public_counterfactual_reaches_target": ("counterfactual", "generate_counterfactual",
-                                                  (("wrong_sign", "Vorzeichen"),)),
-    "test_public_counterfactual_clipping": ("counterfactual", "generate_counterfactual", (("no_clipping", "clippen"),)),
-    "test_public_counterfactual_stops": ("counterfactual", "generate_counterfactual",
-                                         (("stop_checked_on_original_only", "alle 500 Updates"),
-                                          ("never_stops", "steps = 0"))),
-    "test_public_counterfactual_history": ("counterfactual", "generate_counterfactual",
-                                           (("no_distance_term", "Fehlt der Abstandsterm"),)),
-    "test_public_counterfactual_image_unchanged": ("counterfactual", "generate_counterfactual",
-                                                   (("mutates_image", "image wurde verändert"),)),
-    "test_public_counterfactual_preprocess": ("counterfactual", "generate_counterfactual",
-                                              (("preprocess_outside_tape", "außerhalb des GradientTape"),)),
-    "test_public_counterfactual_value_errors": ("counterfactual", "generate_counterfactual",
-                                                (("no_class_check", "ValueError"),)),
-    "test_public_counterfactual_unreachable": ("counterfactual", "generate_counterfactual",
-                                               (("predicted_is_target", "unerreichbar"),)),
-    "test_public_counterfactual_distance": ("counterfactual", "generate_counterfactual",
-                                            (("squared_distance", "nicht quadriert"),)),
+    "test_public_counterfactual_format": (("returns_batch", "Batch"),),
+    "test_public_counterfactual_reaches_target": (("wrong_sign", "Vorzeichen"),),
+    "test_public_counterfactual_clipping": (("no_clipping", "clippen"),),
+    "test_public_counterfactual_stops": (("stop_checked_on_original_only", "alle 500 Updates"),
+                                         ("never_stops", "steps = 0")),
+    "test_public_counterfactual_history": (("no_distance_term", "Fehlt der Abstandsterm"),),
+    "test_public_counterfactual_image_unchanged": (("mutates_image", "image wurde verändert"),),
+    "test_public_counterfactual_preprocess": (("preprocess_outside_tape", "außerhalb des GradientTape"),),
+    "test_public_counterfactual_value_errors": (("no_class_check", "ValueError"),),
+    "test_public_counterfactual_unreachable": (("predicted_is_target", "unerreichbar"),),
+    "test_public_counterfactual_distance": (("squared_distance", "nicht quadriert"),),
     # Aufgabe 3
-    "test_public_similarity_format": ("clip_tokens", "clip_similarity", (("similarity_shape_1_n", "[0]"),)),
-    "test_public_similarity_planted_values": ("clip_tokens", "clip_similarity", (("logits_not_divided", "logit_scale"),)),
-    "test_public_similarity_model_unchanged": ("clip_tokens", "clip_similarity",
-                                               (("similarity_freezes_model", "requires_grad"),)),
-    "test_public_tokens": ("clip_tokens", "token_importance", (("end_of_word_marker_kept", "</w>"),
-                                                               ("special_tokens_kept", "Start- und End-Token"))),
-    "test_public_scores_valid": ("clip_tokens", "token_importance", (("start_token_row", "Zeile 0"),)),
-    "test_public_scores_planted": ("clip_tokens", "token_importance", (("first_layer", "attentions[0]"),)),
-    "test_public_padding": ("clip_tokens", "token_importance", (("last_position_row", "*erste*"),)),
-    "test_public_unknown_method": ("clip_tokens", "token_importance", (("unknown_method_accepted", "ValueError"),)),
-    "test_public_token_importance_model_unchanged": ("clip_tokens", "token_importance",
-                                                     (("config_changed", "model.config"),)),
-    "test_public_gradient_depends_on_image": ("clip_tokens", "token_importance",
-                                              (("gradient_ignores_image", "nicht nur vom Text"),)),
-    "test_public_gradient_no_side_effects": ("clip_tokens", "token_importance",
-                                             (("gradient_backward_leaves_grads", ".grad"),)),
+    "test_public_similarity_format": (("similarity_shape_1_n", "[0]"),),
+    "test_public_similarity_planted_values": (("logits_not_divided", "logit_scale"),),
+    "test_public_similarity_model_unchanged": (("similarity_freezes_model", "requires_grad"),),
+    "test_public_tokens": (("end_of_word_marker_kept", "</w>"), ("special_tokens_kept", "Start- und End-Token")),
+    "test_public_scores_valid": (("start_token_row", "Zeile 0"),),
+    "test_public_scores_planted": (("first_layer", "attentions[0]"),),
+    "test_public_padding": (("last_position_row", "*erste*"),),
+    "test_public_unknown_method": (("unknown_method_accepted", "ValueError"),),
+    "test_public_token_importance_model_unchanged": (("config_changed", "model.config"),),
+    "test_public_gradient_depends_on_image": (("gradient_ignores_image", "nicht nur vom Text"),),
+    "test_public_gradient_no_side_effects": (("gradient_backward_leaves_grads", ".grad"),),
     # Aufgabe 4
-    "test_public_pdp_1d_format": ("pdp", "partial_dependence_1d", (("returns_lists", "np.ndarrays"),)),
-    "test_public_pdp_grid_percentiles": ("pdp", "partial_dependence_1d",
-                                         (("grid_from_min_max", "Minimum bis zum Maximum"),
-                                          ("percentiles_ignored", "wird ignoriert"))),
-    "test_public_pdp_grid_unique_values": ("pdp", "partial_dependence_1d",
-                                           (("unique_rule_ignored", "Regel der eindeutigen Werte"),
-                                            ("unique_rule_at_equality", "nur bei *weniger*"))),
-    "test_public_pdp_1d_averages": ("pdp", "partial_dependence_1d", (("prediction_at_mean_row", "gemittelte Zeile"),)),
-    "test_public_pdp_array_input": ("pdp", "partial_dependence_1d", (("column_by_name_only", "np.ndarray"),)),
-    "test_public_pdp_input_unchanged": ("pdp", "partial_dependence_1d", (("x_mutated_in_loop", "X wurde verändert"),)),
-    "test_public_pdp_value_errors": ("pdp", "partial_dependence_1d", (("no_value_errors", "ValueError"),)),
-    "test_public_pdp_own_computation": ("pdp", "partial_dependence_1d",
-                                        (("delegates_to_sklearn_1d", "partial_dependence"),)),
-    "test_public_pdp_2d_averages": ("pdp", "partial_dependence_2d",
-                                    (("only_first_feature_replaced", "nur ein Merkmal"),)),
-    "test_public_pdp_2d_orientation": ("pdp", "partial_dependence_2d", (("transposed_2d", "transponiert"),
-                                                                        ("features_swapped_2d", "vertauscht"))),
-    "test_public_pdp_2d_value_error": ("pdp", "partial_dependence_2d", (("unknown_feature_key_error", "KeyError"),)),
-    "test_public_plot_shows_values": ("pdp", "plot_partial_dependence_2d", (("plot_not_transposed", "average.T"),
-                                                                            ("plot_axes_swapped", "x-Achse"))),
-    "test_public_plot_isolines": ("pdp", "plot_partial_dependence_2d", (("plot_isolines_unlabelled", "clabel"),)),
-    "test_public_plot_axes": ("pdp", "plot_partial_dependence_2d", (("plot_without_axis_labels", "Merkmalsnamen"),
-                                                                    ("plot_ignores_given_ax", "übergebenem `ax`"))),
+    "test_public_pdp_1d_format": (("returns_lists", "np.ndarrays"),),
+    "test_public_pdp_grid_percentiles": (("grid_from_min_max", "Minimum bis zum Maximum"),
+                                         ("percentiles_ignored", "wird ignoriert")),
+    "test_public_pdp_grid_unique_values": (("unique_rule_ignored", "Regel der eindeutigen Werte"),
+                                           ("unique_rule_at_equality", "nur bei *weniger*")),
+    "test_public_pdp_1d_averages": (("prediction_at_mean_row", "gemittelte Zeile"),),
+    "test_public_pdp_array_input": (("column_by_name_only", "np.ndarray"),),
+    "test_public_pdp_input_unchanged": (("x_mutated_in_loop", "X wurde verändert"),),
+    "test_public_pdp_value_errors": (("no_value_errors", "ValueError"),),
+    "test_public_pdp_own_computation": (("delegates_to_sklearn_1d", "partial_dependence"),),
+    "test_public_pdp_2d_averages": (("only_first_feature_replaced", "nur ein Merkmal"),),
+    "test_public_pdp_2d_orientation": (("transposed_2d", "transponiert"), ("features_swapped_2d", "vertauscht")),
+    "test_public_pdp_2d_value_error": (("unknown_feature_key_error", "KeyError"),),
+    "test_public_plot_shows_values": (("plot_not_transposed", "average.T"), ("plot_axes_swapped", "x-Achse")),
+    "test_public_plot_isolines": (("plot_isolines_unlabelled", "clabel"),),
+    "test_public_plot_axes": (("plot_without_axis_labels", "Merkmalsnamen"),
+                              ("plot_ignores_given_ax", "übergebenem `ax`")),
 }
 
 
@@ -164,7 +147,20 @@ def _calls_within_module(module: str) -> dict[str, set[str]]:
     return closure
 
 
-CONTRACT_FUNCTIONS = {function for _, function, _ in CATCHES.values()}
+@functools.cache
+def declared() -> dict[str, tuple[str, str]]:
+    """Each public check's task (its suite folder) and contract function (its ``@check`` marker)."""
+    found = {}
+    for path in sorted(PUBLIC.glob("*/test_*.py")):
+        module = load_module(path, f"_declared_{path.stem}")
+        for name, item in vars(module).items():
+            marks = [mark for mark in getattr(item, "pytestmark", []) if mark.name == "check"]
+            if name.startswith("test_") and marks:
+                found[name] = (path.parent.name, marks[0].kwargs["function"])
+    return found
+
+
+CONTRACT_FUNCTIONS = {function for _, function in declared().values()}
 
 
 def affected(mutant: Submission) -> frozenset[str]:
@@ -190,7 +186,8 @@ def rounds() -> list[list[Expectation]]:
     """Every (check, mutant) pair, grouped (first fit, in the order of ``CATCHES``) so that within a round
     no mutant reaches the code another pair's check runs, and no two mutants edit the same function."""
     planned: list[list[Expectation]] = []
-    for check, (task, function, pairs) in CATCHES.items():
+    for check, pairs in CATCHES.items():
+        task, function = declared()[check]
         for name, phrase in pairs:
             wanted = Expectation(check, task, function, MUTANTS[name], phrase)
             for round_ in planned:
@@ -229,12 +226,12 @@ def public_check_names() -> set[str]:
 
 def test_every_public_check_has_a_mutant_to_catch():
     assert set(CATCHES) == public_check_names()
-    assert sorted({task for task, _, _ in CATCHES.values()}) == sorted(TASKS)
+    assert sorted({task for task, _ in declared().values()}) == sorted(TASKS)
 
 
 def test_rounds_cover_every_pair_once_and_keep_mutants_apart():
     planned = [(e.check, e.mutant.name) for round_ in ROUNDS for e in round_]
-    assert sorted(planned) == sorted((check, name) for check, (_, _, pairs) in CATCHES.items() for name, _ in pairs)
+    assert sorted(planned) == sorted((check, name) for check, pairs in CATCHES.items() for name, _ in pairs)
     for round_ in ROUNDS:
         assert all(_fits([other for other in round_ if other is not e], e) for e in round_)
 

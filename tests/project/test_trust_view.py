@@ -15,13 +15,13 @@ from autograder.engine import sandbox, workers
 from autograder.engine.sandbox import (NAMESPACES, NOBODY, PROCESSES, USER_NAMESPACES, allowed_site_entries,
                                        isolation_level)
 from tests.project.editing import REPO, build
-from tests.project.hostile_submissions import in_grad_cam
+from tests.project.hostile_submissions import view_probe
 from tests.project.trust_snapshot import SITE_PACKAGES
 
 TEST_ONLY = ("captum", "pytorch_grad_cam", "xdist", "pexpect", "pyte", "execnet")
 ALLOWED = ("torch", "torchvision", "PIL", "matplotlib", "skimage", "cv2", "sklearn")
 
-PROBE = in_grad_cam("probe", f'''import importlib, json, os, sys, tempfile
+PROBE = view_probe("probe", f'''
 seen = {{"uid": os.getuid(), "root": sorted(os.listdir("/")), "tmp": sorted(os.listdir("/tmp")),
         "bytecode": sys.dont_write_bytecode, "cwd": os.getcwd(), "private": tempfile.gettempdir()}}
 seen["capabilities"] = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0]
@@ -37,14 +37,6 @@ for name in {list(TEST_ONLY + ALLOWED)!r}:
         seen["importable"].append(name)
     except ImportError:
         pass
-seen["writable"] = []
-for directory in sys.path + ["/", "/tmp", "/dev", "/proc/self", {str(SITE_PACKAGES)!r}, os.path.dirname(__file__)]:
-    try:
-        with open(os.path.join(directory, "probe-write"), "w") as handle:
-            handle.write("x")
-        seen["writable"].append(directory)
-    except OSError:
-        pass
 with open(os.path.join(tempfile.gettempdir(), "mine"), "w") as handle:
     handle.write("x")
 seen["own_dir_writable"] = True
@@ -55,8 +47,8 @@ for attempt in range(2):
         seen["forbidden_" + str(attempt)] = "ran"
     except Exception as error:
         seen["forbidden_" + str(attempt)] = type(error).__name__
-    forbidden = importlib.reload(forbidden)
-raise RuntimeError(json.dumps(seen))''')
+    forbidden = importlib.reload(forbidden)''',
+                   f'sys.path + ["/", "/tmp", "/dev", "/proc/self", {str(SITE_PACKAGES)!r}, os.path.dirname(__file__)]')
 
 
 def probe(root):

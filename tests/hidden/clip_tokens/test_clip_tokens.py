@@ -18,10 +18,15 @@ these: uniform scores differ from the reference's by at least 0.097 on every tex
 the two-token text but no closer than 0.13 on the others.
 """
 
+import functools
+from pathlib import Path
+
 import numpy as np
 
+from autograder.loading import load_module
 from autograder.realness import Probe, require_real
-from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, value_of
+from autograder.suite import (Mistake, Mistakes, check, expect, expect_model_unchanged, expect_value_error,
+                              explain_reply, fail, trusted_fixtures, value_of)
 
 TOLERANCE = 1e-4
 LOOSE_SIMILARITY = 0.05
@@ -40,16 +45,6 @@ SIMILARITY_CASES = ("similarity_dog", "similarity_cat_array", "similarity_dog_ar
 PADDED_CASES = ("tokens_dog_park_pads", "tokens_shepherd_pads")
 GRADIENT_CASES = ("gradient_dog_park", "gradient_dog_park_cat_image", "gradient_kitten_cat_image",
                   "gradient_shepherd_pads")
-# The planted ground truth of fixtures/clip_tokens/tiny_clip.py (a project test keeps these equal).
-NOUN = {
-    "a cute dog in a park": "dog",
-    "a large German Shepherd": "shepherd",
-    "a small kitten on a chair": "kitten",
-    "a carrot": "carrot",
-    "a photo of a cat": "cat",
-    "a photo of a dog": "dog",
-}
-FUNCTION_WORDS = ("a", "in", "on", "of")
 BEST_TEXT = {"similarity_dog": 0, "similarity_cat_array": 2}  # index into the case's texts
 UNRELATED_TEXT = 3  # "a carrot"
 SPECIAL_TOKENS = ("<|startoftext|>", "<|endoftext|>")
@@ -94,6 +89,17 @@ SIMILARITY_MISTAKES = Mistakes({
     "similarity_freezes_model": Mistake("requires_grad der Parameter verändert",
                                         "Nutze torch.no_grad() statt die Gewichte einzufrieren."),
 }, subject="Das Ergebnis")
+
+
+@functools.cache
+def _planted_in(fixtures: Path):
+    return load_module(fixtures / "clip_tokens" / "tiny_clip.py", "_hidden_tiny_clip")
+
+
+def planted():
+    """``fixtures/clip_tokens/tiny_clip.py``, which states the planted truth (``NOUN``, ``FUNCTION_WORDS``)
+    and imports nothing heavy: the trusted process never imports torch for it."""
+    return _planted_in(trusted_fixtures())
 
 
 def _similarity_values(value, n: int) -> np.ndarray | None:
@@ -199,23 +205,6 @@ def test_similarity_model_unchanged(call, expected):
     expect_model_unchanged(reply.observations, "clip_similarity")
 
 
-def expect_model_unchanged(seen: dict, function: str) -> None:
-    expect(not seen.get("params_with_grad"),
-           f"Nach `{function}` haben Parameter ein .grad (z. B. durch `.backward()`): "
-           "nutze `torch.no_grad()` bzw. `torch.autograd.grad`.")
-    expect(not seen.get("requires_grad_changed"),
-           f"`{function}` hat `requires_grad` von Parametern verändert ({len(seen.get('requires_grad_changed', []))} "
-           "Parameter): das Modell gehört dem Aufrufer – nutze `torch.no_grad()` statt die Gewichte einzufrieren.")
-    expect(not seen.get("train_mode_changed"), f"`{function}` hat den train/eval-Modus des Modells verändert.")
-    expect(not seen.get("state_changed"), f"Gewichte des Modells wurden verändert: {seen.get('state_changed')}")
-    expect(seen.get("hooks_added") == 0,
-           f"Nach `{function}` sind {seen.get('hooks_added')} Hook(s) am Modell registriert: entferne sie "
-           "(`handle.remove()` in einem finally-Block).")
-    expect(not seen.get("config_changed"),
-           f"`{function}` hat `model.config` verändert (z. B. `output_attentions`): übergib "
-           "`output_attentions=True` beim Aufruf, statt die Konfiguration des Modells zu ändern.")
-
-
 # -- token_importance -------------------------------------------------------------------
 
 TOKEN_MISTAKES = Mistakes({
@@ -305,7 +294,7 @@ def planted_on_every_text(call) -> bool:
         words = text.lower().split()
         if pair is None or len(pair[1]) != len(words) or not np.isfinite(pair[1]).all():
             return False
-        if words[int(np.argmax(pair[1]))] != NOUN[text]:
+        if words[int(np.argmax(pair[1]))] != planted().NOUN[text]:
             return False
     return True
 
@@ -430,12 +419,13 @@ def test_scores_planted_content_words(call, expected):
         words = text.lower().split()  # every word of these texts is one token
         ok = len(scores) == len(words) and np.isfinite(scores).all()
         top = words[int(np.argmax(scores))] if ok else None
-        content = sum(float(s) for word, s in zip(words, scores) if word not in FUNCTION_WORDS) if ok else 0.0
-        if not (ok and top == NOUN[text] and content > float(scores.sum()) / 2):
+        noun, function_words = planted().NOUN[text], planted().FUNCTION_WORDS
+        content = sum(float(s) for word, s in zip(words, scores) if word not in function_words) if ok else 0.0
+        if not (ok and top == noun and content > float(scores.sum()) / 2):
             TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
             expect(ok, f"Für „{text}“ werden {len(words)} endliche Werte erwartet, einer pro Wort.")
             fail(f"Im Testmodell achtet das End-Token in der letzten Schicht vor allem auf Inhaltswörter: für "
-                 f"„{text}“ muss „{NOUN[text]}“ den größten Wert haben und die Inhaltswörter mehr als die Hälfte; "
+                 f"„{text}“ muss „{noun}“ den größten Wert haben und die Inhaltswörter mehr als die Hälfte; "
                  f"erhalten: „{top}“ am größten, Inhaltswörter {content / float(scores.sum()):.0%}.")
 
 
@@ -455,9 +445,8 @@ def test_unknown_method(call, expected):
     real_tokens(call, expected)
     case = "tokens_unknown_method"
     reply = call(case)
-    if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-        TOKEN_MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
-    expect_value_error(reply, "token_importance", "method='saliency'")
+    expect_value_error(reply, "token_importance", "method='saliency'",
+                       before_failing=lambda: TOKEN_MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case]))
 
 
 @check(1, function="token_importance", title="Modell bleibt unverändert (Gewichte, Konfiguration, .grad, Modus)")

@@ -27,7 +27,8 @@ alongside a real result too: blending in a fixed colour also makes the model say
 import numpy as np
 
 from autograder.realness import Probe, require_real
-from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, fail, value_of
+from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, fail
+from autograder.task_checks.counterfactual import result_fields, returned_image
 
 FUNCTION = "generate_counterfactual"
 SHAPE = (32, 48, 3)
@@ -171,23 +172,11 @@ def _changes_image(stored, original) -> bool:
 def outcome(call, expected, case):
     """The submission's result fields for ``case`` and the observations, failing if it is unusable."""
     reply = call(case)
-    if not reply.ok:
-        MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
-    value = value_of(reply, FUNCTION)
-    missing = reply.observations.get("missing_fields", [])
-    expect(isinstance(value, dict) and not missing,
-           f"Das Ergebnis ({reply.value_type}) hat die Felder {', '.join(missing)} nicht. Gib ein "
-           "CounterfactualResult mit image, original_class, predicted_class, target_class, success, steps, "
-           "distance und history zurück.")
-    return value, reply.observations
+    return result_fields(reply, lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case]))
 
 
 def image_of(value) -> np.ndarray:
-    """The returned image as float64 ``(H, W, 3)``; a batch of one is accepted here (the format check judges it)."""
-    image = np.asarray(value["image"], dtype=np.float64)
-    expect(image.size == np.prod(SHAPE),
-           f"image hat die Form {image.shape}, erwartet {SHAPE}; so lässt es sich nicht vergleichen.")
-    return image.reshape(SHAPE)
+    return returned_image(value, SHAPE)
 
 
 def recognise(call, expected, case) -> None:
@@ -368,9 +357,8 @@ def test_counterfactual_rejects_bad_input(call, expected):
     real_result(call, expected)
     for case in BAD_INPUTS:
         reply = call(case)
-        if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-            MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case])
-        expect_value_error(reply, FUNCTION, CASE_TEXT[case])
+        expect_value_error(reply, FUNCTION, CASE_TEXT[case],
+                           before_failing=lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case]))
 
 
 @check(2, function=FUNCTION, title="Unerreichtes Ziel: success=False und die tatsächlich erreichte Klasse")

@@ -31,17 +31,16 @@ import functools
 from pathlib import Path
 
 import numpy as np
-import pytest
-from scipy.stats.mstats import mquantiles
 
+from autograder.task_checks import pdp as shared_pdp
+from autograder.task_checks.pdp import GRID_TOLERANCE, points_in_their_band
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
-from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, value_of
+from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
+                              trusted_fixtures, value_of)
 
 TOLERANCE = 1e-8
-GRID_TOLERANCE = 1e-9
 LOOSE = 0.1  # of the PDP's range
-DEFAULT_PERCENTILES = (0.05, 0.95)
 N_ROWS = 102
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 DELEGATION = ("scikit-learns partial_dependence darf nicht verwendet werden (auch nicht "
@@ -140,15 +139,6 @@ MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 # -- trusted data ----------------------------------------------------------------------
 
-# The trusted fixture files, as the engine passes them to this run (set before every check).
-FIXTURES: Path | None = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
-
 
 @functools.cache
 def _rows_in(fixtures: Path):
@@ -158,7 +148,7 @@ def _rows_in(fixtures: Path):
 
 def _rows():
     """The rows every case averages over, read here from the fixture CSV (never from the worker)."""
-    return _rows_in(FIXTURES)
+    return _rows_in(trusted_fixtures())
 
 
 def column(feature) -> np.ndarray:
@@ -227,17 +217,7 @@ def arrays_of(call, expected, case: str, function: str):
     reply = own_reply(call, case, function)
     if not reply.ok:
         recognise(call, expected, case, function)
-    value = value_of(reply, function)
-    count = 2 if function == ONE_D else 3
-    names = "(grid, average)" if count == 2 else "(grid_1, grid_2, average)"
-    if not isinstance(value, list) or len(value) != count:
-        recognise(call, expected, case, function)
-        fail(f"`{function}` muss ein Tupel {names} zurückgeben, nicht {reply.value_type}"
-             + (f" mit {len(value)} Elementen." if isinstance(value, list) else "."))
-    for item, type_name in zip(value, reply.observations.get("returned_types", [])):
-        if isinstance(item, dict):
-            fail(f"Ein Element der Rückgabe ({type_name}) lässt sich nicht in ein Zahlen-Array umwandeln.")
-    return [np.asarray(item, dtype=np.float64) for item in value], reply
+    return shared_pdp.returned_arrays(reply, function, lambda: recognise(call, expected, case, function)), reply
 
 
 def usable_grid(grid: np.ndarray, name: str) -> None:
@@ -384,33 +364,9 @@ def real_result(call, expected, function: str) -> None:
 
 # -- grid rule -------------------------------------------------------------------------
 
-def grid_problem(grid, feature, grid_resolution=50, percentiles=DEFAULT_PERCENTILES) -> str | None:
+def grid_problem(grid, feature, **rule) -> str | None:
     """German description of what is wrong with ``grid`` for this column, or ``None``."""
-    values = column(feature)
-    uniques = np.unique(values)
-    tolerance = GRID_TOLERANCE * max(1.0, float(np.max(np.abs(values))))
-    if uniques.size < grid_resolution:
-        if grid.shape == uniques.shape and np.allclose(grid, uniques, rtol=0, atol=tolerance):
-            return None
-        return (f"Die Spalte {feature} hat nur {uniques.size} verschiedene Werte, weniger als "
-                f"grid_resolution={grid_resolution}: dann ist das Gitter genau diese sortierten eindeutigen Werte "
-                f"(np.unique); erhalten wurden {grid.size} Punkte.")
-    if grid.shape == uniques.shape and np.allclose(grid, uniques, rtol=0, atol=tolerance):
-        return (f"Die Spalte {feature} hat {uniques.size} verschiedene Werte, nicht weniger als "
-                f"grid_resolution={grid_resolution}: dann gilt das Perzentil-Gitter mit grid_resolution Punkten; "
-                "erhalten wurden die eindeutigen Werte.")
-    if grid.size != grid_resolution:
-        return f"Das Gitter für {feature} hat {grid.size} Punkte, erwartet grid_resolution={grid_resolution}."
-    if not np.allclose(grid, np.linspace(grid[0], grid[-1], grid.size), rtol=0, atol=tolerance):
-        return f"Das Gitter für {feature} ist nicht gleichmäßig aufsteigend verteilt (np.linspace)."
-    ends = np.array([grid[0], grid[-1]])
-    allowed = (mquantiles(values, prob=percentiles), np.percentile(values, [100 * p for p in percentiles]))
-    if any(np.allclose(ends, definition, rtol=0, atol=tolerance) for definition in allowed):
-        return None
-    return (f"Die Enden des Gitters für {feature} ({ends[0]:.6g}, {ends[1]:.6g}) passen zu keiner erlaubten "
-            f"Perzentil-Definition für percentiles={percentiles}: erwartet {allowed[0][0]:.6g} bis "
-            f"{allowed[0][1]:.6g} (scipy.stats.mstats.mquantiles, wie scikit-learn) oder {allowed[1][0]:.6g} bis "
-            f"{allowed[1][1]:.6g} (np.percentile).")
+    return shared_pdp.grid_problem(grid, column(feature), feature, **rule)
 
 
 def expect_grid(call, expected, case: str, function: str, grid, feature, **rule) -> None:
@@ -423,9 +379,8 @@ def expect_grid(call, expected, case: str, function: str, grid, feature, **rule)
 def expect_value_errors(call, expected, function: str, cases) -> None:
     for case in cases:
         reply = own_reply(call, case, function)
-        if not (reply.status == "raised" and "ValueError" in reply.error.get("bases", [])):
-            recognise(call, expected, case, function)
-        expect_value_error(reply, function, CASE_TEXT[case])
+        expect_value_error(reply, function, CASE_TEXT[case],
+                           before_failing=lambda: recognise(call, expected, case, function))
 
 
 def expect_unchanged_input(call, expected, function: str, cases) -> None:
@@ -650,27 +605,6 @@ def filled_set(value: dict) -> dict:
     return filled[0]
 
 
-def band_agreement(bands, levels, extend, grid_1, grid_2, average) -> tuple[int, int]:
-    """Interior grid points, away from level boundaries, that lie in the band of their value."""
-    from matplotlib.path import Path
-
-    offset = 1 if str(extend) in ("min", "both") else 0
-    paths = [Path(band["vertices"], band["codes"] if len(band["codes"]) else None) if len(band["vertices"]) else None
-             for band in bands]
-    margin = 0.1 * float(np.min(np.diff(levels)))
-    agree = total = 0
-    for i in range(1, grid_1.size - 1):
-        for j in range(1, grid_2.size - 1):
-            value = average[i, j]
-            k = int(np.searchsorted(levels, value)) - 1
-            if not 0 <= k < len(levels) - 1 or min(value - levels[k], levels[k + 1] - value) < margin:
-                continue
-            total += 1
-            path = paths[k + offset] if k + offset < len(paths) else None
-            agree += int(path is not None and path.contains_point((grid_1[i], grid_2[j])))
-    return agree, total
-
-
 @check(1, function=PLOT, title="Gefüllte Konturen zeigen die PDP (Stufen decken die Werte ab, x = erstes Merkmal)")
 def test_plot_filled_contours_show_values(call, expected):
     value, reply = plot_of(call, "plot_rm_lstat", expected)
@@ -683,16 +617,16 @@ def test_plot_filled_contours_show_values(call, expected):
                                f"Die Konturstufen ({levels.min():.4g} bis {levels.max():.4g}) decken die Werte der "
                                f"Partial Dependence ({average.min():.4g} bis {average.max():.4g}) nicht ab.")
     bands, extend = reply.observations.get("filled_bands", []), filled.get("extend", "neither")
-    agree, total = band_agreement(bands, levels, extend, grid_1, grid_2, average)
+    agree, total = points_in_their_band(bands, levels, extend, grid_1, grid_2, average)
     if total >= 10 and agree >= 0.9 * total:
         return
     # Where the bands do lie tells the listed mistakes apart: Z not transposed, or the axes swapped.
     if grid_1.size == grid_2.size:
-        flipped, flipped_total = band_agreement(bands, levels, extend, grid_1, grid_2, average.T)
+        flipped, flipped_total = points_in_their_band(bands, levels, extend, grid_1, grid_2, average.T)
         if flipped_total >= 10 and flipped >= 0.9 * flipped_total:
             PLOT_MISTAKES.fail("plot_not_transposed", f"nur {agree} von {total} geprüften Gitterpunkten liegen im "
                                                       "Band ihres Wertes")
-    swapped, swapped_total = band_agreement(bands, levels, extend, grid_2, grid_1, average.T)
+    swapped, swapped_total = points_in_their_band(bands, levels, extend, grid_2, grid_1, average.T)
     if swapped_total >= 10 and swapped >= 0.9 * swapped_total:
         PLOT_MISTAKES.fail("plot_axes_swapped", f"nur {agree} von {total} geprüften Gitterpunkten liegen im Band "
                                                 "ihres Wertes")

@@ -17,20 +17,10 @@ the gradient relevance of ``"a dog on a chair"`` changes by 0.19 between them (r
 import functools
 
 import numpy as np
-import pytest
 
 from autograder.loading import load_module
-from autograder.suite import check, expect, expect_value_error, fail, value_of
-
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
+from autograder.suite import (check, expect, expect_model_unchanged, expect_value_error, fail, trusted_fixtures,
+                              value_of)
 
 
 TOLERANCE = 1e-4
@@ -49,24 +39,7 @@ PLANTED_CASES = {"tokens_dog_chair": "a dog on a chair", "tokens_kitten_park": "
 @functools.cache
 def planted():
     """``fixtures/clip_tokens/tiny_clip.py``, which states the planted truth (imports nothing heavy)."""
-    return load_module(FIXTURES / "clip_tokens" / "tiny_clip.py", "_public_tiny_clip")
-
-
-def model_unchanged(seen: dict, function: str) -> None:
-    expect(not seen.get("params_with_grad"),
-           f"Nach `{function}` haben Parameter ein .grad (z. B. durch `.backward()`): nutze `torch.no_grad()` bzw. "
-           "`torch.autograd.grad`.")
-    expect(not seen.get("requires_grad_changed"),
-           f"`{function}` hat `requires_grad` von Parametern verändert: das Modell gehört dem Aufrufer – nutze "
-           "`torch.no_grad()`, statt die Gewichte einzufrieren.")
-    expect(not seen.get("train_mode_changed"), f"`{function}` hat den train/eval-Modus des Modells verändert.")
-    expect(not seen.get("state_changed"), f"Gewichte des Modells wurden verändert: {seen.get('state_changed')}")
-    expect(seen.get("hooks_added") == 0,
-           f"Nach `{function}` sind {seen.get('hooks_added')} Hook(s) am Modell registriert: entferne sie "
-           "(`handle.remove()` in einem finally-Block).")
-    expect(not seen.get("config_changed"),
-           f"`{function}` hat `model.config` verändert (z. B. `output_attentions`): übergib `output_attentions=True` "
-           "beim Aufruf, statt die Konfiguration des Modells zu ändern.")
+    return load_module(trusted_fixtures() / "clip_tokens" / "tiny_clip.py", "_public_tiny_clip")
 
 
 # -- clip_similarity ------------------------------------------------------------------
@@ -143,7 +116,7 @@ def test_public_similarity_planted_values(call):
 def test_public_similarity_model_unchanged(call):
     reply = call("similarity_dog")
     value_of(reply, "clip_similarity")
-    model_unchanged(reply.observations, "clip_similarity")
+    expect_model_unchanged(reply.observations, "clip_similarity")
 
 
 # -- token_importance -------------------------------------------------------------------
@@ -254,7 +227,7 @@ def test_public_token_importance_model_unchanged(call):
     for case in ("tokens_dog_chair", "tokens_dog_chair_pads"):
         reply = call(case)
         value_of(reply, "token_importance")
-        model_unchanged(reply.observations, "token_importance")
+        expect_model_unchanged(reply.observations, "token_importance")
 
 
 # -- bonus: method="gradient" -------------------------------------------------------------
@@ -280,4 +253,4 @@ def test_public_gradient_depends_on_image(call):
 def test_public_gradient_no_side_effects(call):
     reply = call("gradient_dog_chair")
     value_of(reply, "token_importance")
-    model_unchanged(reply.observations, "token_importance")
+    expect_model_unchanged(reply.observations, "token_importance")

@@ -23,19 +23,9 @@ reference stops after the same 37 updates:
 import functools
 
 import numpy as np
-import pytest
 
-from autograder.suite import check, expect, expect_value_error, fail, value_of
-
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
+from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures
+from autograder.task_checks.counterfactual import result_fields, returned_image
 
 
 FUNCTION = "generate_counterfactual"
@@ -50,13 +40,13 @@ RANGE_TOLERANCE = 1e-6
 
 @functools.cache
 def planted_weights() -> dict:
-    with np.load(FIXTURES / "counterfactual" / "planted_weights.npz", allow_pickle=False) as data:
+    with np.load(trusted_fixtures() / "counterfactual" / "planted_weights.npz", allow_pickle=False) as data:
         return {name: data[name].astype(np.float64) for name in data.files}
 
 
 @functools.cache
 def photo() -> np.ndarray:
-    with np.load(FIXTURES / "counterfactual" / "images.npz", allow_pickle=False) as data:
+    with np.load(trusted_fixtures() / "counterfactual" / "images.npz", allow_pickle=False) as data:
         return data["practice"].astype(np.float64)
 
 
@@ -82,21 +72,11 @@ def outside_ellipse() -> np.ndarray:
 
 def outcome(call, case):
     """The result's fields for ``case`` and the observations, failing when the result is unusable."""
-    reply = call(case)
-    value = value_of(reply, FUNCTION)
-    missing = reply.observations.get("missing_fields", [])
-    expect(isinstance(value, dict) and not missing,
-           f"Dem Ergebnis ({reply.value_type}) fehlen die Felder {', '.join(missing)}. Gib ein CounterfactualResult "
-           "mit image, original_class, predicted_class, target_class, success, steps, distance und history zurück.")
-    return value, reply.observations
+    return result_fields(call(case))
 
 
 def image_of(value) -> np.ndarray:
-    """The returned image as float64 ``(H, W, 3)``; a batch of one is accepted here (the format check judges it)."""
-    image = np.asarray(value["image"], dtype=np.float64)
-    expect(image.size == np.prod(SHAPE),
-           f"image hat die Form {image.shape}, erwartet {SHAPE} (siehe Prüfung „Ergebnisformat“).")
-    image = image.reshape(SHAPE)
+    image = returned_image(value, SHAPE)
     expect(np.isfinite(image).all(), "image enthält NaN oder unendliche Werte.")
     return image
 

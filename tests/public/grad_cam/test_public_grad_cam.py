@@ -19,19 +19,8 @@ run in-process, 2026-12-02):
 """
 
 import numpy as np
-import pytest
 
-from autograder.suite import check, expect, expect_value_error, fail, value_of
-
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
+from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures, value_of
 
 
 SHAPE = (48, 64)
@@ -209,7 +198,7 @@ def test_public_grad_cam_model_and_input_unchanged(call):
 # -- overlay_heatmap -------------------------------------------------------------------
 
 def overlay_inputs():
-    with np.load(FIXTURES / "grad_cam" / "overlay_inputs.npz", allow_pickle=False) as data:
+    with np.load(trusted_fixtures() / "grad_cam" / "overlay_inputs.npz", allow_pickle=False) as data:
         return data["practice_image"].astype(np.float64), data["practice_heatmap_full"].astype(np.float64)
 
 

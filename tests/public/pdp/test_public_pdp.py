@@ -15,25 +15,14 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pytest
 
+from autograder.task_checks import pdp as shared_pdp
+from autograder.task_checks.pdp import points_in_their_band
 from autograder.loading import load_module
-from autograder.suite import check, expect, expect_value_error, explain_reply, fail, value_of
-
-
-# The trusted fixture files, passed in by the engine (``grade(fixtures=...)``); set before every check.
-FIXTURES = None
-
-
-@pytest.fixture(autouse=True)
-def _trusted_fixtures(fixtures_dir):
-    global FIXTURES
-    FIXTURES = fixtures_dir
+from autograder.suite import check, expect, expect_value_error, explain_reply, fail, trusted_fixtures, value_of
 
 
 TOLERANCE = 1e-8
-GRID_TOLERANCE = 1e-9
-DEFAULT_PERCENTILES = (0.05, 0.95)
 N_ROWS = 102
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 DELEGATION = ("scikit-learns partial_dependence (oder PartialDependenceDisplay) wurde aufgerufen: berechne die "
@@ -43,8 +32,8 @@ DELEGATION = ("scikit-learns partial_dependence (oder PartialDependenceDisplay) 
 @functools.cache
 def rows():
     """The 102 rows every case averages over, read from the fixture CSV here (never from the worker)."""
-    module = load_module(FIXTURES / "pdp" / "boston.py", "_public_pdp_boston")
-    return module.check_rows(FIXTURES / "pdp" / "boston_house_prices.csv")
+    module = load_module(trusted_fixtures() / "pdp" / "boston.py", "_public_pdp_boston")
+    return module.check_rows(trusted_fixtures() / "pdp" / "boston_house_prices.csv")
 
 
 def column(name: str) -> np.ndarray:
@@ -61,16 +50,7 @@ def own_reply(call, case: str):
 def arrays_of(call, case: str, function: str):
     """The returned tuple as float arrays, and the reply."""
     reply = own_reply(call, case)
-    value = value_of(reply, function)
-    count = 2 if function == ONE_D else 3
-    names = "(grid, average)" if count == 2 else "(grid_1, grid_2, average)"
-    if not isinstance(value, list) or len(value) != count:
-        fail(f"`{function}` muss ein Tupel {names} zurückgeben, nicht {reply.value_type}"
-             + (f" mit {len(value)} Elementen." if isinstance(value, list) else "."))
-    for item, type_name in zip(value, reply.observations.get("returned_types", [])):
-        if isinstance(item, dict):
-            fail(f"Ein Element der Rückgabe ({type_name}) lässt sich nicht in ein Zahlen-Array umwandeln.")
-    return [np.asarray(item, dtype=np.float64) for item in value], reply
+    return shared_pdp.returned_arrays(reply, function), reply
 
 
 def usable_grid(grid, name: str) -> None:
@@ -135,43 +115,9 @@ def expect_average(actual, reply, where: str) -> None:
          "Merkmal in allen Zeilen von X ersetzen, mit model.predict vorhersagen und über die Zeilen mitteln.")
 
 
-def grid_problem(grid, name: str, grid_resolution: int = 50, percentiles=DEFAULT_PERCENTILES) -> str | None:
-    """German description of what is wrong with ``grid`` for the column ``name``, or ``None``."""
-    from scipy.stats.mstats import mquantiles
-
-    values = column(name)
-    distinct = np.unique(values)
-    tolerance = GRID_TOLERANCE * max(1.0, float(np.abs(values).max()))
-    is_distinct = grid.shape == distinct.shape and np.allclose(grid, distinct, rtol=0, atol=tolerance)
-    if distinct.size < grid_resolution:
-        if is_distinct:
-            return None
-        return (f"Die Spalte {name} hat nur {distinct.size} verschiedene Werte, weniger als grid_resolution="
-                f"{grid_resolution}: dann ist das Gitter genau diese sortierten eindeutigen Werte (np.unique), "
-                f"erhalten wurden {grid.size} Punkte. Fehlt die Regel der eindeutigen Werte?")
-    if is_distinct:
-        return (f"Die Spalte {name} hat {distinct.size} verschiedene Werte, nicht weniger als grid_resolution="
-                f"{grid_resolution}: dann gilt das Perzentil-Gitter mit grid_resolution Punkten (die eindeutigen Werte "
-                "nur bei *weniger* als grid_resolution).")
-    if grid.size != grid_resolution:
-        return f"Das Gitter für {name} hat {grid.size} Punkte, erwartet grid_resolution={grid_resolution}."
-    if not np.allclose(grid, np.linspace(grid[0], grid[-1], grid.size), rtol=0, atol=tolerance):
-        return f"Das Gitter für {name} ist nicht gleichmäßig aufsteigend verteilt (np.linspace)."
-    ends = np.array([grid[0], grid[-1]])
-    by_scipy = np.asarray(mquantiles(values, prob=list(percentiles)), dtype=np.float64)
-    by_numpy = np.quantile(values, list(percentiles))
-    if any(np.allclose(ends, allowed, rtol=0, atol=tolerance) for allowed in (by_scipy, by_numpy)):
-        return None
-    if np.allclose(ends, [values.min(), values.max()], rtol=0, atol=tolerance):
-        return (f"Das Gitter für {name} reicht vom Minimum bis zum Maximum der Spalte; es soll zwischen den "
-                f"Perzentilen {percentiles} liegen, damit Ausreißer an den Rändern den Plot nicht bestimmen.")
-    defaults = (np.asarray(mquantiles(values, prob=list(DEFAULT_PERCENTILES)), dtype=np.float64),
-                np.quantile(values, list(DEFAULT_PERCENTILES)))
-    if tuple(percentiles) != DEFAULT_PERCENTILES and any(np.allclose(ends, d, rtol=0, atol=tolerance) for d in defaults):
-        return f"Das Argument percentiles={percentiles} wird ignoriert: das Gitter liegt zwischen 5 % und 95 %."
-    return (f"Die Enden des Gitters für {name} ({ends[0]:.6g}, {ends[1]:.6g}) passen zu keiner erlaubten "
-            f"Perzentil-Definition: erwartet {by_scipy[0]:.6g} bis {by_scipy[1]:.6g} (scipy.stats.mstats.mquantiles, "
-            f"wie scikit-learn) oder {by_numpy[0]:.6g} bis {by_numpy[1]:.6g} (np.percentile).")
+def grid_problem(grid, name: str, **rule) -> str | None:
+    """German description of what is wrong with ``grid`` for the column ``name``, with a hint on the cause, or ``None``."""
+    return shared_pdp.grid_problem(grid, column(name), name, hints=True, **rule)
 
 
 def expect_grid(grid, name: str, **rule) -> None:
@@ -288,28 +234,6 @@ def filled_contours(value: dict) -> dict:
     filled = [contours for contours in value.get("contour_sets", []) if bool(contours["filled"])]
     expect(filled, "Im Plot gibt es keine gefüllten Konturen: nutze ax.contourf(...).")
     return filled[0]
-
-
-def points_in_their_band(bands, levels, extend, grid_1, grid_2, average) -> tuple[int, int]:
-    """Interior grid points, away from level boundaries, that lie inside the filled band of their value."""
-    from matplotlib.path import Path
-
-    offset = 1 if str(extend) in ("min", "both") else 0
-    paths = [Path(band["vertices"], band["codes"] if len(band["codes"]) else None) if len(band["vertices"]) else None
-             for band in bands]
-    margin = 0.1 * float(np.min(np.diff(levels)))
-    inside = counted = 0
-    for i in range(1, grid_1.size - 1):
-        for j in range(1, grid_2.size - 1):
-            level = int(np.searchsorted(levels, average[i, j])) - 1
-            if not 0 <= level < len(levels) - 1:
-                continue
-            if min(average[i, j] - levels[level], levels[level + 1] - average[i, j]) < margin:
-                continue
-            counted += 1
-            path = paths[level + offset] if level + offset < len(paths) else None
-            inside += int(path is not None and path.contains_point((grid_1[i], grid_2[j])))
-    return inside, counted
 
 
 @check(1, function=PLOT, title="Gefüllte Konturen zeigen die eigene 2-D-PDP")

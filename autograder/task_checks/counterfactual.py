@@ -1,0 +1,34 @@
+"""Reading a counterfactual result as the public and the hidden counterfactual checks both do."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from autograder.model import Reply
+from autograder.suite import expect, value_of
+
+FUNCTION = "generate_counterfactual"
+
+
+def result_fields(reply: Reply, before_failing: Callable[[], None] = lambda: None) -> tuple[dict, dict]:
+    """The returned result's fields and the observations around the call; otherwise fail with German
+    feedback (after ``before_failing`` where the call did not return)."""
+    if not reply.ok:
+        before_failing()
+    value = value_of(reply, FUNCTION)
+    missing = reply.observations.get("missing_fields", [])
+    expect(isinstance(value, dict) and not missing,
+           f"Das Ergebnis ({reply.value_type}) hat die Felder {', '.join(missing)} nicht. Gib ein "
+           "CounterfactualResult mit image, original_class, predicted_class, target_class, success, steps, "
+           "distance und history zurück.")
+    return value, reply.observations
+
+
+def returned_image(value: dict, shape: tuple[int, int, int]) -> np.ndarray:
+    """The returned image as float64 ``shape``; a batch of one is accepted here (the format checks judge it)."""
+    image = np.asarray(value["image"], dtype=np.float64)
+    expect(image.size == np.prod(shape),
+           f"image hat die Form {image.shape}, erwartet {shape}; so lässt es sich nicht vergleichen.")
+    return image.reshape(shape)
