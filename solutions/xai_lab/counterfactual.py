@@ -14,8 +14,28 @@ import tensorflow as tf
 
 @dataclass
 class CounterfactualResult:
-    """What :func:`generate_counterfactual` found; the fields are the contract's (``docs/CONTRACT.md``),
-    ready-made in the stub for the students."""
+    """What :func:`generate_counterfactual` found.
+
+    Attributes
+    ----------
+    image : np.ndarray of shape (H, W, 3), float32, values in [0, 1]
+        The counterfactual image.
+    original_class : int
+        The model's prediction for the original image.
+    predicted_class : int
+        The model's prediction for ``image``.
+    target_class : int
+        The class asked for.
+    success : bool
+        ``predicted_class == target_class``.
+    steps : int
+        Number of updates taken (0 if the original already is ``target_class``).
+    distance : float
+        L2 norm of ``image - original``.
+    history : list of dict
+        One dict per update with ``loss`` and ``target_probability``, both from the
+        logits of that update, before its step.
+    """
 
     image: np.ndarray
     original_class: int
