@@ -8,7 +8,6 @@ The submissions: the reference, the stubs and mutants of every task (from
 give identical scores per check. Printed: both wall times, their ratio (target >= 3x), and
 the per-submission cost of each against the import floor (fresh interpreters importing what
 each needed worker family preloads, started together as a grading starts its workers).
-TensorFlow is not pooled (:mod:`autograder.engine.pool`): its import stays in every grading.
 """
 
 from __future__ import annotations

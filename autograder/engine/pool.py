@@ -1,16 +1,16 @@
 """Warm workers shared by many gradings (a batch, a test session): the framework imports are paid once.
 
 A :class:`WorkerPool` starts one pooled worker per framework family it serves (torch,
-sklearn, clip) the first time a grading needs it, and keeps it for every later grading.
+TensorFlow, sklearn, clip) the first time a grading needs it, and keeps it for every later grading.
 The worker process never runs submission code: each call runs in its own forked child
 which, before any submission code, hides the pool's spool (every grading's workspace),
 binds only its own grading's workspace and drops its privileges
 (:mod:`autograder.worker.pooled`); after each call everything the call started is killed.
 So a pooled call sees exactly what a call of a per-grading worker sees.
 
-TensorFlow is not pooled: every grading keeps its own TensorFlow worker process
-(TensorFlow's runtime is not meant to be forked after its import, and each fork would
-carry its thread pools' state), so its import is paid per grading as before.
+TensorFlow is pooled too: its pooled worker only imports TensorFlow and Keras and runs no
+operation before it forks a call's child, exactly as a per-grading TensorFlow worker does,
+so pooling changes nothing a call sees.
 
 Gradings may use one pool from several threads (``autograder batch --jobs N``): calls of a
 family are served one at a time, each in a fresh child, so two gradings never share a
@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder.engine import leftovers
 from autograder.engine.workers import Limits, Worker
 
-POOLED_FAMILIES = ("torch", "sklearn", "clip")
+POOLED_FAMILIES = ("torch", "tensorflow", "sklearn", "clip")
 class WorkerPool:
     """Warm pooled workers for ``families``; close it (or use it as a context manager) when done."""
 

@@ -7,7 +7,7 @@ libraries), never the checkout.
 
 With a :class:`autograder.engine.pool.WorkerPool` the workspace lies in the pool's spool
 and the pool's warm workers serve the families it pools (each call in a child that sees
-only this workspace); the other families (TensorFlow) get their own worker as without.
+only this workspace); a family it does not pool gets its own worker as without.
 """
 
 from __future__ import annotations

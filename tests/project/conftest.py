@@ -17,7 +17,7 @@ FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
 
 @pytest.fixture(scope="session")
 def worker_pool():
-    """Warm torch, scikit-learn and CLIP workers for the whole session (one per xdist worker):
+    """Warm torch, TensorFlow, scikit-learn and CLIP workers for the whole session (one per xdist worker):
     corpora of mutants, variants and fakes pay the framework imports once. Trust and hostile
     tests grade with fresh workers; ``test_pool.py`` shows both give the same results."""
     with WorkerPool() as pool:

@@ -2,8 +2,7 @@
 
 The session's warm worker pool is the ``worker_pool`` fixture of ``tests/project/conftest.py``:
 pass it to ``grade(..., pool=worker_pool)``. Scores and feedback are those of a fresh grading
-(``tests/project/test_pool.py``); TensorFlow tasks get their own worker either way
-(:mod:`autograder.engine.pool`).
+(``tests/project/test_pool.py``).
 """
 
 
