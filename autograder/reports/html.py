@@ -33,7 +33,9 @@ figcaption{font-size:.75rem;color:#555;max-width:15rem}.pics{margin:.5rem 0 1rem
 
 def _encode(image) -> str:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    # No ``optimize``: it made the whole reference's page 5 % smaller (312 against 327 KiB) and
+    # four times slower to build (0.5 against 0.12 s), next to a pooled grading of seconds.
+    image.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

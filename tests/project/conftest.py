@@ -12,7 +12,7 @@ from autograder.engine.workers import Limits
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
-FAST_LIMITS = Limits(call=6.0, call_after_timeout=1.0)
+FAST_LIMITS = Limits(call=6.0, call_after_timeout=0.3)
 
 
 @pytest.fixture(scope="session")
