@@ -25,17 +25,19 @@ def git_dirs() -> tuple[Path, Path]:
     return git_dir, (git_dir / common.read_text().strip()).resolve() if common.is_file() else git_dir
 
 
-def _walk(root: Path):
+def _walk(root: Path, skip: tuple[Path, ...] = ()):
     for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(name for name in subdirectories if name not in SKIPPED)
+        subdirectories[:] = sorted(name for name in subdirectories
+                                   if name not in SKIPPED and Path(directory) / name not in skip)
         for name in sorted(files):
             yield Path(directory) / name
 
 
 def checkout_state() -> dict[str, str]:
-    """sha256 of every file of the checkout (bytecode and the git directory aside)."""
+    """sha256 of every file of the checkout (bytecode, the git directory and a venv inside the
+    checkout aside: :func:`venv_state` covers the venv, without reading its 8 GB twice)."""
     return {str(path.relative_to(REPO)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in _walk(REPO) if path.is_file() and not path.is_symlink()}
+            for path in _walk(REPO, skip=(VENV,)) if path.is_file() and not path.is_symlink()}
 
 
 def venv_state() -> dict[str, tuple]:
