@@ -1,4 +1,5 @@
-"""Reading a counterfactual result as the public and the hidden counterfactual checks both do."""
+"""Reading a counterfactual result as the public and the hidden counterfactual checks both do, and
+the calls both suites' ``cases.py`` list (:func:`counterfactual_call`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from autograder.model import Reply
 from autograder.suite import expect, value_of
 
 FUNCTION = "generate_counterfactual"
+# The planted model of ``fixtures/counterfactual/planted_model.py``: it calls the cat photo 281
+# (tabby cat), can be moved to 235 (German shepherd) and never reaches 207 (golden retriever).
+CAT, DOG, UNREACHABLE = 281, 235, 207
+
+
+def counterfactual_call(target_class, image, preprocess=None, **kwargs) -> dict:
+    """A ``generate_counterfactual`` call on ``image`` (a name in ``fixtures/counterfactual/images.npz``);
+    ``preprocess="caffe_like"`` passes the fixture's preprocess with the model variant expecting it;
+    ``kwargs`` go to the function."""
+    return {"function": FUNCTION, "image": image, "target_class": target_class,
+            "preprocess": preprocess, "kwargs": kwargs}
 
 
 def result_fields(reply: Reply, before_failing: Callable[[], None] = lambda: None) -> tuple[dict, dict]:

@@ -8,13 +8,12 @@ preprocess and the model variant that expects its output, so a submission that
 ignores ``preprocess``, applies it twice or outside the tape takes another path.
 """
 
+from functools import partial
 
-def _cf(target_class, image="chelsea", preprocess=None, **kwargs):
-    return {"function": "generate_counterfactual", "image": image, "target_class": target_class,
-            "preprocess": preprocess, "kwargs": kwargs}
+from autograder.task_checks.counterfactual import CAT, DOG, UNREACHABLE, counterfactual_call
 
-
-CAT, DOG, UNREACHABLE = 281, 235, 207
+# Every call uses the cat photo unless it names another image.
+_cf = partial(counterfactual_call, image="chelsea")
 
 CASES = {
     "cat_to_dog": _cf(DOG),

@@ -11,13 +11,12 @@ return nothing. With
 model variant that expects its output. The checks themselves never read the reference's results.
 """
 
+from functools import partial
 
-def _cf(target_class, image="practice", preprocess=None, **kwargs):
-    return {"function": "generate_counterfactual", "image": image, "target_class": target_class,
-            "preprocess": preprocess, "kwargs": kwargs}
+from autograder.task_checks.counterfactual import CAT, DOG, UNREACHABLE, counterfactual_call
 
-
-CAT, DOG, UNREACHABLE = 281, 235, 207
+# Every call uses the mirrored cat photo unless it names another image.
+_cf = partial(counterfactual_call, image="practice")
 
 CASES = {
     "cat_to_dog": _cf(DOG),
