@@ -365,9 +365,10 @@ def test_reference_reaches_the_dog_but_not_the_unreachable_class():
 
 
 def test_counterfactual_suite_uses_the_fixture_classes_and_shape(planted):
-    """The checks hard-code classes and shape so the trusted process need not import TensorFlow."""
-    constants = constants_of(SUITES / "counterfactual" / "test_counterfactual.py",
-                             ("SHAPE", "CAT", "DOG", "UNREACHABLE"))
+    """The checks hard-code classes (in ``autograder/task_checks/counterfactual.py``, shared by both suites
+    and their cases) and shape so the trusted process need not import TensorFlow."""
+    constants = {**constants_of(SUITES / "counterfactual" / "test_counterfactual.py", ("SHAPE",)),
+                 **constants_of(REPO / "autograder" / "task_checks" / "counterfactual.py", ("CAT", "DOG", "UNREACHABLE"))}
     assert constants == {"SHAPE": planted.IMAGE_SHAPE, "CAT": planted.CLASS_CAT, "DOG": planted.CLASS_DOG,
                          "UNREACHABLE": planted.CLASS_UNREACHABLE}
 
