@@ -1,5 +1,5 @@
 """Reading a counterfactual result as the public and the hidden counterfactual checks both do, and
-the calls both suites' ``cases.py`` list (:func:`counterfactual_call`)."""
+the calls both suites' ``cases.py`` list (:func:`counterfactual_call`, :func:`calls_on_photo`)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,21 @@ def counterfactual_call(target_class, image, preprocess=None, **kwargs) -> dict:
     ``kwargs`` go to the function."""
     return {"function": FUNCTION, "image": image, "target_class": target_class,
             "preprocess": preprocess, "kwargs": kwargs}
+
+
+def calls_on_photo(photo: str) -> dict[str, dict]:
+    """The named calls both suites make: on the cat ``photo`` (the hidden suite's ``chelsea``, the public
+    suite's mirrored ``practice``), and two invalid images."""
+    return {
+        "cat_to_dog": counterfactual_call(DOG, photo),
+        "cat_to_dog_caffe": counterfactual_call(DOG, photo, preprocess="caffe_like"),
+        "cat_already_cat": counterfactual_call(CAT, photo),
+        "cat_to_unreachable": counterfactual_call(UNREACHABLE, photo, steps=80),
+        "bad_target_too_large": counterfactual_call(1000, photo),
+        "bad_target_negative": counterfactual_call(-1, photo),
+        "bad_image_batch": counterfactual_call(DOG, "chelsea_batch"),
+        "bad_image_uint8_range": counterfactual_call(DOG, "chelsea_uint8_range"),
+    }
 
 
 def result_fields(reply: Reply, before_failing: Callable[[], None] = lambda: None) -> tuple[dict, dict]:
