@@ -7,6 +7,8 @@
   uses it, or ``np.percentile``). The public checks add a hint on the likely cause (``hints=True``).
 - :func:`points_in_their_band`: whether a filled contour plot puts each grid point in the band
   of its value (the worker reports the bands as paths with their levels).
+- :func:`pd1_call`, :func:`pd2_call`, :func:`plot_call`: the named calls both suites' ``cases.py``
+  list, as the plain data the worker runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,28 @@ from autograder.suite import fail, value_of
 
 GRID_TOLERANCE = 1e-9  # relative to the column's largest magnitude: grids are computed, not measured
 DEFAULT_PERCENTILES = (0.05, 0.95)
+# Column indices of RM, RAD and LSTAT in the ``array`` form of ``fixtures/pdp/boston.py``.
+RM, RAD, LSTAT = 5, 8, 11
+
+
+def pd1_call(model, feature, data="frame", oracle=False, **kwargs) -> dict:
+    """A ``partial_dependence_1d`` call on the fixture model ``model`` over the test rows as ``data``
+    (``"frame"`` or ``"array"``); ``oracle`` asks the worker for the brute-force average at the
+    returned grid; ``kwargs`` go to the function."""
+    return {"function": "partial_dependence_1d", "model": model, "data": data, "feature": feature,
+            "oracle": oracle, "kwargs": kwargs}
+
+
+def pd2_call(model, features, data="frame", oracle=False, **kwargs) -> dict:
+    """A ``partial_dependence_2d`` call, as :func:`pd1_call` with two ``features``."""
+    return {"function": "partial_dependence_2d", "model": model, "data": data, "features": list(features),
+            "oracle": oracle, "kwargs": kwargs}
+
+
+def plot_call(model, features, pass_ax=True, **kwargs) -> dict:
+    """A ``plot_partial_dependence_2d`` call on the DataFrame, into a given ``ax`` or with ``ax=None``."""
+    return {"function": "plot_partial_dependence_2d", "model": model, "data": "frame", "features": list(features),
+            "pass_ax": pass_ax, "kwargs": kwargs}
 
 
 def grid_problem(grid, values, feature, grid_resolution: int = 50, percentiles=DEFAULT_PERCENTILES,

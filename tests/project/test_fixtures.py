@@ -20,6 +20,7 @@ from scipy.stats.mstats import mquantiles
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, SUITES
+from autograder.suite import use_fixtures
 from tests.project.counterfactual_submissions import run_in_tensorflow_process
 from tests.project.editing import ASSIGNMENTS, REPO
 
@@ -278,6 +279,7 @@ def test_clip_hidden_suite_uses_the_fixture_constants(tiny_clip):
     suite = SUITES / "clip_tokens"
     constants = constants_of(suite / "test_clip_tokens.py", ("BEST_TEXT", "UNRELATED_TEXT", "TEXT_CASES"))
     assert tuple(constants["TEXT_CASES"]) == tiny_clip.TEXTS
+    use_fixtures(FIXTURES)  # the hidden clip cases read the planted texts from it, as in a grading
     cases = load(suite / "cases.py", "clip_cases").CASES
     for case, best in constants["BEST_TEXT"].items():
         texts = cases[case]["texts"]
@@ -363,9 +365,10 @@ def test_reference_reaches_the_dog_but_not_the_unreachable_class():
 
 
 def test_counterfactual_suite_uses_the_fixture_classes_and_shape(planted):
-    """The checks hard-code classes and shape so the trusted process need not import TensorFlow."""
-    constants = constants_of(SUITES / "counterfactual" / "test_counterfactual.py",
-                             ("SHAPE", "CAT", "DOG", "UNREACHABLE"))
+    """The checks hard-code classes (in ``autograder/task_checks/counterfactual.py``, shared by both suites
+    and their cases) and shape so the trusted process need not import TensorFlow."""
+    constants = {**constants_of(SUITES / "counterfactual" / "test_counterfactual.py", ("SHAPE",)),
+                 **constants_of(REPO / "autograder" / "task_checks" / "counterfactual.py", ("CAT", "DOG", "UNREACHABLE"))}
     assert constants == {"SHAPE": planted.IMAGE_SHAPE, "CAT": planted.CLASS_CAT, "DOG": planted.CLASS_DOG,
                          "UNREACHABLE": planted.CLASS_UNREACHABLE}
 

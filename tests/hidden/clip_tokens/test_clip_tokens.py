@@ -406,6 +406,16 @@ def expect_scores(call, expected, case: str) -> None:
          f"erlaubt sind {TOLERANCE}.")
 
 
+def expect_tokens_then_scores(call, expected, case: str) -> None:
+    """The reference's tokens (German feedback naming the first difference), then its scores."""
+    tokens, _ = tokens_and_scores(call, expected, case)
+    reference_tokens, _ = reference_pair(expected, case)
+    if tokens != reference_tokens:
+        TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
+        fail(f"Für {CASE_TEXT[case]}: {token_problem(tokens, reference_tokens)}")
+    expect_scores(call, expected, case)
+
+
 @check(3, function="token_importance", title="Letzte Schicht, Mittel über die Köpfe, Zeile des End-Tokens")
 def test_scores_match_reference(call, expected):
     for case in TOKEN_CASES:
@@ -432,12 +442,7 @@ def test_scores_planted_content_words(call, expected):
 @check(1, function="token_importance", title="Funktioniert mit einem Prozessor, der auf 77 Tokens auffüllt")
 def test_padded_processor(call, expected):
     for case in PADDED_CASES:
-        tokens, _ = tokens_and_scores(call, expected, case)
-        reference_tokens, _ = reference_pair(expected, case)
-        if tokens != reference_tokens:
-            TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
-            fail(f"Für {CASE_TEXT[case]}: {token_problem(tokens, reference_tokens)}")
-        expect_scores(call, expected, case)
+        expect_tokens_then_scores(call, expected, case)
 
 
 @check(1, function="token_importance", title="Unbekannte method: ValueError")
@@ -471,12 +476,7 @@ def expect_token_model_unchanged(seen: dict) -> None:
 @check(3, function="token_importance", title="method='gradient': Relevanz nach Chefer et al. (2021)", bonus=True)
 def test_gradient_matches_reference(call, expected):
     for case in GRADIENT_CASES:
-        tokens, _ = tokens_and_scores(call, expected, case)
-        reference_tokens, _ = reference_pair(expected, case)
-        if tokens != reference_tokens:
-            TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
-            fail(f"Für {CASE_TEXT[case]}: {token_problem(tokens, reference_tokens)}")
-        expect_scores(call, expected, case)
+        expect_tokens_then_scores(call, expected, case)
 
 
 @check(1, function="token_importance", title="Aufmerksamkeit hängt nicht vom Bild ab, die Gradienten-Relevanz schon",

@@ -28,11 +28,10 @@ import numpy as np
 
 from autograder.realness import Probe, require_real
 from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, fail
-from autograder.task_checks.counterfactual import result_fields, returned_image
+from autograder.task_checks.counterfactual import DOG, UNREACHABLE, result_fields, returned_image
 
 FUNCTION = "generate_counterfactual"
 SHAPE = (32, 48, 3)
-CAT, DOG, UNREACHABLE = 281, 235, 207
 LOSS_RTOL = 1e-3
 PROBABILITY_ATOL = 1e-3
 RANGE_TOLERANCE = 1e-6

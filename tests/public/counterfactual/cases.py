@@ -11,21 +11,6 @@ return nothing. With
 model variant that expects its output. The checks themselves never read the reference's results.
 """
 
+from autograder.task_checks.counterfactual import calls_on_photo
 
-def _cf(target_class, image="practice", preprocess=None, **kwargs):
-    return {"function": "generate_counterfactual", "image": image, "target_class": target_class,
-            "preprocess": preprocess, "kwargs": kwargs}
-
-
-CAT, DOG, UNREACHABLE = 281, 235, 207
-
-CASES = {
-    "cat_to_dog": _cf(DOG),
-    "cat_to_dog_caffe": _cf(DOG, preprocess="caffe_like"),
-    "cat_already_cat": _cf(CAT),
-    "cat_to_unreachable": _cf(UNREACHABLE, steps=80),
-    "bad_target_too_large": _cf(1000),
-    "bad_target_negative": _cf(-1),
-    "bad_image_batch": _cf(DOG, image="chelsea_batch"),
-    "bad_image_uint8_range": _cf(DOG, image="chelsea_uint8_range"),
-}
+CASES = calls_on_photo("practice")

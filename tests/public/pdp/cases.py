@@ -12,37 +12,21 @@ percentiles share their ends); every PDP here can be computed from the released 
 data with scikit-learn anyway. The checks themselves never read the reference's results.
 """
 
-RM, RAD, LSTAT = 5, 8, 11
-
-
-def _pd1(model, feature, data="frame", oracle=False, **kwargs):
-    return {"function": "partial_dependence_1d", "model": model, "data": data, "feature": feature,
-            "oracle": oracle, "kwargs": kwargs}
-
-
-def _pd2(model, features, data="frame", oracle=False, **kwargs):
-    return {"function": "partial_dependence_2d", "model": model, "data": data, "features": list(features),
-            "oracle": oracle, "kwargs": kwargs}
-
-
-def _plot(model, features, pass_ax=True, **kwargs):
-    return {"function": "plot_partial_dependence_2d", "model": model, "data": "frame", "features": list(features),
-            "pass_ax": pass_ax, "kwargs": kwargs}
-
+from autograder.task_checks.pdp import LSTAT, RM, pd1_call, pd2_call, plot_call
 
 CASES = {
     # The default grid (50 points): its rule and format; the averages are checked on smaller grids.
-    "pdp_1d_lstat_boosting": _pd1("boosting", "LSTAT"),
-    "pdp_1d_lstat_array": _pd1("boosting", LSTAT, data="array"),
-    "pdp_1d_rm_boosting": _pd1("boosting", "RM", oracle=True, grid_resolution=25, percentiles=[0.1, 0.9]),
-    "pdp_1d_rad_unique": _pd1("boosting", "RAD", oracle=True, grid_resolution=20),
-    "pdp_1d_rad_boundary": _pd1("boosting", "RAD", grid_resolution=9),
-    "pdp_1d_unknown_feature": _pd1("linear", "B"),
-    "pdp_1d_percentiles_reversed": _pd1("linear", "LSTAT", percentiles=[0.95, 0.05]),
-    "pdp_1d_resolution_1": _pd1("linear", "LSTAT", grid_resolution=1),
-    "pdp_2d_rm_lstat_forest": _pd2("forest", ("RM", "LSTAT"), oracle=True, grid_resolution=10),
-    "pdp_2d_rad_lstat_boosting": _pd2("boosting", ("RAD", "LSTAT"), oracle=True, grid_resolution=12),
-    "pdp_2d_unknown_feature": _pd2("linear", ("RM", "B")),
-    "plot_rm_lstat": _plot("boosting", ("RM", "LSTAT"), grid_resolution=12),
-    "plot_rm_lstat_new_axes": _plot("boosting", ("RM", "LSTAT"), pass_ax=False, grid_resolution=12),
+    "pdp_1d_lstat_boosting": pd1_call("boosting", "LSTAT"),
+    "pdp_1d_lstat_array": pd1_call("boosting", LSTAT, data="array"),
+    "pdp_1d_rm_boosting": pd1_call("boosting", "RM", oracle=True, grid_resolution=25, percentiles=[0.1, 0.9]),
+    "pdp_1d_rad_unique": pd1_call("boosting", "RAD", oracle=True, grid_resolution=20),
+    "pdp_1d_rad_boundary": pd1_call("boosting", "RAD", grid_resolution=9),
+    "pdp_1d_unknown_feature": pd1_call("linear", "B"),
+    "pdp_1d_percentiles_reversed": pd1_call("linear", "LSTAT", percentiles=[0.95, 0.05]),
+    "pdp_1d_resolution_1": pd1_call("linear", "LSTAT", grid_resolution=1),
+    "pdp_2d_rm_lstat_forest": pd2_call("forest", ("RM", "LSTAT"), oracle=True, grid_resolution=10),
+    "pdp_2d_rad_lstat_boosting": pd2_call("boosting", ("RAD", "LSTAT"), oracle=True, grid_resolution=12),
+    "pdp_2d_unknown_feature": pd2_call("linear", ("RM", "B")),
+    "plot_rm_lstat": plot_call("boosting", ("RM", "LSTAT"), grid_resolution=12),
+    "plot_rm_lstat_new_axes": plot_call("boosting", ("RM", "LSTAT"), pass_ax=False, grid_resolution=12),
 }
