@@ -251,14 +251,14 @@ def test_each_public_check_catches_its_mutant(number, tmp_path, worker_pool):
     assert problems == []
 
 
-def test_reference_passes_every_public_check():
-    result = grade(SOLUTIONS, list(TASKS), suites=PUBLIC)
+def test_reference_passes_every_public_check(worker_pool):
+    result = grade(SOLUTIONS, list(TASKS), suites=PUBLIC, pool=worker_pool)
     assert {r.check for r in result.results} == set(CATCHES)
     assert {r.check: r.feedback for r in result.results if not r.passed} == {}
 
 
-def test_stubs_pass_no_public_check():
-    result = grade(ASSIGNMENTS, list(TASKS), suites=PUBLIC)
+def test_stubs_pass_no_public_check(worker_pool):
+    result = grade(ASSIGNMENTS, list(TASKS), suites=PUBLIC, pool=worker_pool)
     assert {r.check for r in result.results} == set(CATCHES)
     assert [r.check for r in result.results if r.passed] == []
     for r in result.results:

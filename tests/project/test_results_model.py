@@ -46,7 +46,7 @@ def test_unknown_schema_versions_are_refused():
         Grade.from_dict({"schema_version": 99, "tasks": [], "results": []})
 
 
-def test_the_registry_matches_the_hidden_suites(tmp_path):
+def test_the_registry_matches_the_hidden_suites(tmp_path, worker_pool):
     """Every registry task has a suite, and a suite paying other points than the registry is refused."""
     assert [task.name for task in TASKS] == ["grad_cam", "counterfactual", "clip_tokens", "pdp"]
     assert sum(task.points for task in TASKS) == 100 and sum(task.bonus_points for task in TASKS) == 10
@@ -59,7 +59,7 @@ def test_the_registry_matches_the_hidden_suites(tmp_path):
     assert source.count("@check(1, function=\"grad_cam\"") >= 1
     test_file.write_text(source.replace("@check(1, function=\"grad_cam\"", "@check(2, function=\"grad_cam\"", 1))
     with pytest.raises(EngineError, match="registry declares 30"):
-        grade(SOLUTIONS, ["grad_cam"], suites=suites)
+        grade(SOLUTIONS, ["grad_cam"], suites=suites, pool=worker_pool)
 
 
 def _suites_with(tmp_path, cases_edit):
@@ -73,10 +73,10 @@ def _suites_with(tmp_path, cases_edit):
     return suites
 
 
-def test_a_case_naming_no_function_of_its_task_stops_grading_at_collection(tmp_path):
+def test_a_case_naming_no_function_of_its_task_stops_grading_at_collection(tmp_path, worker_pool):
     suites = _suites_with(tmp_path, ('"cam_default": _cam(),', '"cam_default": _cam("grad_cma"),'))
     with pytest.raises(EngineError, match="cam_default"):
-        grade(SOLUTIONS, ["grad_cam"], suites=suites)
+        grade(SOLUTIONS, ["grad_cam"], suites=suites, pool=worker_pool)
 
 
 def test_a_harness_error_is_an_internal_error_and_exit_3_never_the_students_failure(tmp_path):
