@@ -110,6 +110,11 @@ class Worker:
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                    PYTHONDONTWRITEBYTECODE="1")
+        # One OpenMP thread per worker unless the caller chose: a grading runs its families' workers
+        # side by side (a batch, the project's tests more of them), and on tiny fixture models a
+        # second thread only spins waiting for a busy core. Measured on 2 cores, pooled reference
+        # gradings of all tasks under load: 7.8-11.3 s with one thread against 11.8-14.4 s with two.
+        env.setdefault("OMP_NUM_THREADS", "1")
         # ``-B``: ``-I`` ignores PYTHONDONTWRITEBYTECODE, and no worker writes bytecode anywhere.
         self.process = subprocess.Popen(
             [*namespace_prefix(), sys.executable, "-I", "-B", "-c", BOOTSTRAP.format(root=str(engine)),
