@@ -266,11 +266,8 @@ def expect_value_error(reply: Reply, function: str, what: str, *,
            f"Für {what} muss ein ValueError ausgelöst werden (erhalten: {received}).")
 
 
-def expect_value_errors(reply_of: Callable[[str], Reply], function: str, cases: dict[str, str], *,
-                        before_failing: Callable[[str, Reply], None] = lambda case, reply: None) -> None:
+def expect_value_errors(reply_of: Callable[[str], Reply], function: str, cases: dict[str, str]) -> None:
     """Every case of ``cases`` (its name: what is wrong with it, in German) must raise ``ValueError``;
-    ``reply_of`` makes the call, and where a case does not raise, ``before_failing(case, reply)`` runs
-    first (see :func:`expect_value_error`)."""
+    ``reply_of`` makes the call of a case."""
     for case, what in cases.items():
-        reply = reply_of(case)
-        expect_value_error(reply, function, what, before_failing=lambda: before_failing(case, reply))
+        expect_value_error(reply_of(case), function, what)
