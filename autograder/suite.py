@@ -216,6 +216,18 @@ def max_abs_interior(actual, expected, border: int) -> float:
     return float(np.max(np.abs(np.asarray(actual, dtype=np.float64)[inner] - np.asarray(expected, dtype=np.float64)[inner])))
 
 
+def numeric_array(value, *, kinds: str = "fiu", shape: tuple[int, ...] | None = None, finite: bool = False):
+    """``value`` as a float64 array if it is an ``np.ndarray`` of a dtype kind in ``kinds`` (of
+    ``shape`` and all finite, where asked), else ``None``: a returned or stored array that the
+    comparisons can take."""
+    import numpy as np
+
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in kinds or shape not in (None, value.shape):
+        return None
+    array = np.asarray(value, dtype=np.float64)
+    return None if finite and not np.isfinite(array).all() else array
+
+
 def expect_model_unchanged(seen: dict, function: str) -> None:
     """Fail unless the observations around a call (:mod:`autograder.worker.calls.torch_state`) show the
     torch model as the caller passed it: no ``.grad`` left, ``requires_grad``, train/eval mode, weights
@@ -252,3 +264,10 @@ def expect_value_error(reply: Reply, function: str, what: str, *,
         fail(explain_reply(reply, function))
     expect("ValueError" in reply.error.get("bases", []),
            f"Für {what} muss ein ValueError ausgelöst werden (erhalten: {received}).")
+
+
+def expect_value_errors(reply_of: Callable[[str], Reply], function: str, cases: dict[str, str]) -> None:
+    """Every case of ``cases`` (its name: what is wrong with it, in German) must raise ``ValueError``;
+    ``reply_of`` makes the call of a case."""
+    for case, what in cases.items():
+        expect_value_error(reply_of(case), function, what)

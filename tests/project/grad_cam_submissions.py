@@ -44,16 +44,13 @@ GRAD_CAM_MUTANTS = mutants(M, [
      "test_grad_cam_output_format", "normier"),
     ("transposed", [("size=(height, width)", "size=(width, height)")],
      "test_grad_cam_output_format", "Höhe und Breite vertauscht"),
-    ("low_resolution", [(UPSAMPLE, "pass")],
-     "test_grad_cam_output_format", "nicht auf die Eingabegröße hochskaliert"),
+    ("low_resolution", [(UPSAMPLE, "pass")], "test_grad_cam_output_format", "nicht auf die Eingabegröße hochskaliert"),
     ("nearest_upsampling", [('mode="bilinear", align_corners=False', 'mode="nearest"')],
      "test_grad_cam_bilinear_upsampling", "Nearest"),
-    ("hooks_left", [Edit("_captured_output", "handle.remove()", "pass")],
-     "test_grad_cam_no_hooks_or_gradients", "Hook"),
+    ("hooks_left", [Edit("_captured_output", "handle.remove()", "pass")], "test_grad_cam_no_hooks_or_gradients", "Hook"),
     ("gradients_left", [(GC_GRAD, "activation.retain_grad(); score.backward(); gradient = activation.grad")],
      "test_grad_cam_no_hooks_or_gradients", ".grad"),
-    ("train_mode", [(FIRST_LINE, "model.train()\n    " + FIRST_LINE)],
-     "test_grad_cam_model_and_input_unchanged", "train"),
+    ("train_mode", [(FIRST_LINE, "model.train()\n    " + FIRST_LINE)], "test_grad_cam_model_and_input_unchanged", "train"),
     ("input_requires_grad", [("inputs = input_tensor.detach().requires_grad_(True)",
          "inputs = input_tensor.requires_grad_(True)")],
      "test_grad_cam_model_and_input_unchanged", "input_tensor"),
@@ -101,54 +98,44 @@ GRAD_CAM_VARIANTS = variants(M, [
 
 OVERLAY_MUTANTS = mutants(M, [
     # (name, edits, checks that must lose points, phrase of their feedback)
-    ("bgr_order", [Edit("overlay_heatmap", "[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0")],
-     "test_overlay_matches_reference", "BGR"),
-    ("alpha_swapped", [Edit("overlay_heatmap", BLEND,
-         "blended = alpha * rgb.astype(np.float64) + (1.0 - alpha) * colored")],
+    ("bgr_order", [("[..., :3] * 255.0", "[..., :3][..., ::-1] * 255.0")], "test_overlay_matches_reference", "BGR"),
+    ("alpha_swapped", [(BLEND, "blended = alpha * rgb.astype(np.float64) + (1.0 - alpha) * colored")],
      "test_overlay_matches_reference", "alpha"),
-    ("heatmap_not_resized", [Edit("overlay_heatmap", "if heat.shape != rgb.shape[:2]:", "if False:")],
-     "test_overlay_resizes_heatmap", "skaliert"),
-    ("float_output", [Edit("overlay_heatmap", "return np.rint(np.clip(blended, 0.0, 255.0)).astype(np.uint8)",
-         "return blended")],
+    ("heatmap_not_resized", [("if heat.shape != rgb.shape[:2]:", "if False:")], "test_overlay_resizes_heatmap", "skaliert"),
+    ("float_output", [("return np.rint(np.clip(blended, 0.0, 255.0)).astype(np.uint8)", "return blended")],
      "test_overlay_output_format", "uint8"),
-    ("uint8_overflow", [Edit("overlay_heatmap", BLEND,
-         "blended = rgb + (alpha * colored).astype(np.uint8)")],
+    ("uint8_overflow", [(BLEND, "blended = rgb + (alpha * colored).astype(np.uint8)")],
      "test_overlay_matches_reference", "Überlauf"),
-    ("colormap_ignored", [Edit("overlay_heatmap", "matplotlib.colormaps[colormap]",
-         'matplotlib.colormaps["jet"]')],
+    ("colormap_ignored", [("matplotlib.colormaps[colormap]", 'matplotlib.colormaps["jet"]')],
      "test_overlay_colormap_and_alpha", "colormap"),
-    ("no_validation", [Edit("overlay_heatmap", "if not 0.0 <= alpha <= 1.0:", "if False:")],
-     "test_overlay_rejects_bad_input", "ValueError"),
+    ("no_validation", [("if not 0.0 <= alpha <= 1.0:", "if False:")], "test_overlay_rejects_bad_input", "ValueError"),
 ], function="overlay_heatmap", side=SIDE_MISTAKES)
 
 OVERLAY_VARIANTS = variants(M, [
-    ("truncation", [Edit("overlay_heatmap", "np.rint(np.clip(blended, 0.0, 255.0))",
-         "np.clip(blended, 0.0, 255.0)")]),
-    ("opencv_heatmap_resize", [Edit("overlay_heatmap", HEAT_RESIZE,
+    ("truncation", [("np.rint(np.clip(blended, 0.0, 255.0))", "np.clip(blended, 0.0, 255.0)")]),
+    ("opencv_heatmap_resize", [(HEAT_RESIZE,
          "import cv2\n        heat = cv2.resize(heat, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)")]),
-    ("pil_heatmap_resize", [Edit("overlay_heatmap", HEAT_RESIZE,
-         "heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F')"
+    ("pil_heatmap_resize", [(HEAT_RESIZE, "heat = np.asarray(Image.fromarray(heat.astype(np.float32), mode='F')"
          ".resize((rgb.shape[1], rgb.shape[0]), Image.BILINEAR), dtype=np.float64)")]),
-    ("skimage_heatmap_resize_defaults", [Edit("overlay_heatmap", HEAT_RESIZE,
+    ("skimage_heatmap_resize_defaults", [(HEAT_RESIZE,
          "from skimage.transform import resize\n        heat = resize(heat, rgb.shape[:2])")]),
-])
+], function="overlay_heatmap")
 
 SALIENCY_MUTANTS = mutants(M, [
     # (name, edits, checks that must lose points, phrase of their feedback)
-    ("saliency_no_abs", [Edit("saliency_map", "gradient.abs().amax(dim=1)", "gradient.amax(dim=1)")],
+    ("saliency_no_abs", [("gradient.abs().amax(dim=1)", "gradient.amax(dim=1)")],
      "test_saliency_matches_reference", "Betrag"),
-    ("saliency_mean_over_channels", [Edit("saliency_map", "gradient.abs().amax(dim=1)",
-         "gradient.abs().mean(dim=1)")],
+    ("saliency_mean_over_channels", [("gradient.abs().amax(dim=1)", "gradient.abs().mean(dim=1)")],
      "test_saliency_matches_reference", "Maximum"),
-    ("saliency_grads_left", [Edit("saliency_map", "(gradient,) = torch.autograd.grad(score, inputs)",
+    ("saliency_grads_left", [("(gradient,) = torch.autograd.grad(score, inputs)",
          "inputs.retain_grad(); score.backward(); gradient = inputs.grad")],
      "test_saliency_no_side_effects", ".grad"),
 ], function="saliency_map", side=SIDE_MISTAKES)
 
 SALIENCY_VARIANTS = variants(M, [
-    ("saliency_float64", [Edit("saliency_map", "saliency = gradient.abs().amax(dim=1)[0]",
+    ("saliency_float64", [("saliency = gradient.abs().amax(dim=1)[0]",
          "saliency = gradient.double().abs().amax(dim=1)[0]")]),
-])
+], function="saliency_map")
 
 
 def stacked(name: str, *variants: Submission) -> Submission:

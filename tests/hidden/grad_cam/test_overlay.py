@@ -21,8 +21,8 @@ neither.
 import numpy as np
 
 from autograder.realness import Probe, require_real
-from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, same_error,
-                              value_of)
+from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, numeric_array,
+                              same_error, value_of)
 
 FUNCTION = "overlay_heatmap"
 SHAPE = (48, 64, 3)
@@ -60,9 +60,7 @@ MISTAKES = Mistakes({
 
 
 def _numbers(value) -> np.ndarray | None:
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiub":
-        return None
-    return np.asarray(value, dtype=np.float64)
+    return numeric_array(value, kinds="fiub")
 
 
 def same_overlay(reply, stored) -> bool:

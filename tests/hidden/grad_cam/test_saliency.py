@@ -11,7 +11,7 @@ within ``LOOSE`` of the reference's or is the stored output of a listed mistake.
 import numpy as np
 
 from autograder.realness import Probe, require_real
-from autograder.suite import Mistake, Mistakes, check, expect, explain_reply, fail, value_of
+from autograder.suite import Mistake, Mistakes, check, expect, explain_reply, fail, numeric_array, value_of
 
 FUNCTION = "saliency_map"
 SHAPE = (48, 64)
@@ -34,10 +34,7 @@ MISTAKES = Mistakes({
 
 
 def _map(value) -> np.ndarray | None:
-    if not isinstance(value, np.ndarray) or value.shape != SHAPE or value.dtype.kind not in "fiu":
-        return None
-    array = np.asarray(value, dtype=np.float64)
-    return array if np.isfinite(array).all() else None
+    return numeric_array(value, shape=SHAPE, finite=True)
 
 
 def same_saliency(reply, stored) -> bool:

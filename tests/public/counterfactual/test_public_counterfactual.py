@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from autograder.suite import check, expect, expect_value_error, fail, trusted_fixtures
+from autograder.suite import check, expect, expect_value_errors, fail, trusted_fixtures
 from autograder.task_checks.counterfactual import result_fields, returned_image
 
 
@@ -232,11 +232,12 @@ def test_public_counterfactual_preprocess(call):
 
 @check(1, function=FUNCTION, title="ValueError bei ungültiger Zielklasse oder ungültigem Bild")
 def test_public_counterfactual_value_errors(call):
-    for case, what in (("bad_target_too_large", "target_class=1000 (das Modell hat 1000 Klassen, 0 bis 999)"),
-                       ("bad_target_negative", "target_class=-1 (keine Klasse: erlaubt sind 0 bis 999)"),
-                       ("bad_image_batch", "ein Bild der Form (1, H, W, 3) (ein Batch statt eines Bildes)"),
-                       ("bad_image_uint8_range", "ein Bild mit Werten in [0, 255] statt [0, 1]")):
-        expect_value_error(call(case), FUNCTION, what)
+    expect_value_errors(call, FUNCTION, {
+        "bad_target_too_large": "target_class=1000 (das Modell hat 1000 Klassen, 0 bis 999)",
+        "bad_target_negative": "target_class=-1 (keine Klasse: erlaubt sind 0 bis 999)",
+        "bad_image_batch": "ein Bild der Form (1, H, W, 3) (ein Batch statt eines Bildes)",
+        "bad_image_uint8_range": "ein Bild mit Werten in [0, 255] statt [0, 1]",
+    })
 
 
 @check(1, function=FUNCTION, title="Unerreichbares Ziel (207): success=False, erreichte Klasse")

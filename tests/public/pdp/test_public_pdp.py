@@ -19,7 +19,8 @@ import numpy as np
 from autograder.task_checks import pdp as shared_pdp
 from autograder.task_checks.pdp import points_in_their_band
 from autograder.loading import load_module
-from autograder.suite import check, expect, expect_value_error, explain_reply, fail, trusted_fixtures, value_of
+from autograder.suite import (check, expect, expect_value_error, expect_value_errors, explain_reply, fail,
+                              trusted_fixtures, value_of)
 
 
 TOLERANCE = 1e-8
@@ -185,10 +186,11 @@ def test_public_pdp_input_unchanged(call):
 
 @check(1, function=ONE_D, title="ValueError bei ungültigen Argumenten")
 def test_public_pdp_value_errors(call):
-    for case, what in (("pdp_1d_unknown_feature", "ein unbekanntes Merkmal ('B' ist keine Spalte von X)"),
-                       ("pdp_1d_percentiles_reversed", "percentiles=(0.95, 0.05) (nicht aufsteigend)"),
-                       ("pdp_1d_resolution_1", "grid_resolution=1")):
-        expect_value_error(own_reply(call, case), ONE_D, what)
+    expect_value_errors(lambda case: own_reply(call, case), ONE_D, {
+        "pdp_1d_unknown_feature": "ein unbekanntes Merkmal ('B' ist keine Spalte von X)",
+        "pdp_1d_percentiles_reversed": "percentiles=(0.95, 0.05) (nicht aufsteigend)",
+        "pdp_1d_resolution_1": "grid_resolution=1",
+    })
 
 
 @check(1, function=ONE_D, title="Eigene Berechnung: keine partial_dependence von scikit-learn")
