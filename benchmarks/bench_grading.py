@@ -5,7 +5,7 @@
 1. The floor: fresh interpreters importing what each needed worker family preloads,
    started together (as grading starts its workers).
 2. Grading the reference end to end (``python -m autograder grade solutions``), the
-   same number of runs; target: median grading <= 2x median floor.
+   same number of runs; target: median grading <= 1.5x median floor.
 3. The students' public checks (``python -m autograder check solutions``) against the same
    floor; target: median check <= 1.5x median floor.
 4. ``grad_cam`` on torchvision's resnet18 (random weights), 224x224, CPU: the
