@@ -125,7 +125,7 @@ def tolerances() -> None:
     from tests.project.editing import build
 
     suite = REPO / "tests" / "hidden" / "counterfactual"
-    cases, reference = load_cases(suite), ExpectedValues(suite)
+    cases, reference = load_cases(suite, REPO / "fixtures"), ExpectedValues(suite)
     original = np.asarray(reference["cat_already_cat"]["image"], dtype=np.float64).reshape(-1)
     print("largest relative loss difference / absolute target-probability difference over the common prefix "
           "of the history, steps (submission/reference) and the L2 change of the returned image as a multiple "

@@ -24,6 +24,7 @@ import numpy as np
 
 from autograder.engine.runner import SubmissionRunner
 from autograder.loading import load_module
+from autograder.suite import use_fixtures
 
 VALUES_FILE = "expected.npz"
 META_FILE = "expected.json"
@@ -36,8 +37,13 @@ MISTAKE_SEPARATOR = "::"
 SAME_OUTPUT_ATOL = 1e-6
 
 
-def load_cases(suite_dir: Path) -> dict[str, dict]:
-    """The ``CASES`` mapping of a task's ``cases.py`` (plain data: no code runs on the worker side)."""
+def load_cases(suite_dir: Path, fixtures: Path) -> dict[str, dict]:
+    """The ``CASES`` mapping of a task's ``cases.py`` (plain data: no code runs on the worker side).
+
+    ``fixtures``: the trusted fixture files, made :func:`autograder.suite.trusted_fixtures` first,
+    since a ``cases.py`` may read planted constants from them.
+    """
+    use_fixtures(fixtures)
     return load_module(suite_dir / "cases.py", f"_cases_{suite_dir.name}").CASES
 
 
@@ -177,7 +183,7 @@ def reference_entries(outputs: dict, hashes: dict, cases: dict[str, dict]) -> tu
 
 def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
     """Run every case of the suite on the reference; return (npz entries, metadata)."""
-    cases = load_cases(suite_dir)
+    cases = load_cases(suite_dir, fixtures)
     return reference_entries(*run_cases(reference, fixtures, cases, suite_dir.name), cases)
 
 
@@ -205,18 +211,19 @@ def same_output(first: dict, second: dict) -> bool:
 def compute_mistake(suite_dir: Path, submission: Path, fixtures: Path, reference: dict) -> tuple[dict, dict]:
     """The outputs of a mistake (``submission``) on every case where it differs from the
     reference outputs ``reference`` (as :func:`run_cases` returns them): (outputs, fixture hashes)."""
-    outputs, hashes = run_cases(submission, fixtures, load_cases(suite_dir), suite_dir.name)
+    outputs, hashes = run_cases(submission, fixtures, load_cases(suite_dir, fixtures), suite_dir.name)
     return {case: output for case, output in outputs.items() if not same_output(output, reference[case])}, hashes
 
 
-def write(suite_dir: Path, reference: tuple[dict, dict], mistakes: dict[str, dict] | None = None) -> None:
+def write(suite_dir: Path, cases: dict, reference: tuple[dict, dict], mistakes: dict[str, dict] | None = None) -> None:
     """Store the reference's results and, if given, the mistakes' outputs.
 
-    ``reference``: the reference's (outputs, fixture hashes) from :func:`run_cases`.
+    ``cases``: the suite's cases (:func:`load_cases`); ``reference``: the reference's (outputs,
+    fixture hashes) from :func:`run_cases` on them.
     ``mistakes``: name -> ``{"function", "source_sha256", "fixtures_sha256", "outputs": {case: output}}``;
     without it, the mistakes already stored are kept as they are.
     """
-    arrays, meta = reference_entries(*reference, load_cases(suite_dir))
+    arrays, meta = reference_entries(*reference, cases)
     if mistakes is None:
         mistakes = stored_mistakes(suite_dir)
     meta["mistakes"] = {}
@@ -232,9 +239,9 @@ def write(suite_dir: Path, reference: tuple[dict, dict], mistakes: dict[str, dic
     (suite_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
-def write_public(suite_dir: Path, reference: tuple[dict, dict]) -> None:
-    """Store the reference's results on a public suite's cases (``reference.*``, no mistakes)."""
-    arrays, meta = reference_entries(*reference, load_cases(suite_dir))
+def write_public(suite_dir: Path, cases: dict, reference: tuple[dict, dict]) -> None:
+    """Store the reference's results on a public suite's ``cases`` (``reference.*``, no mistakes)."""
+    arrays, meta = reference_entries(*reference, cases)
     np.savez_compressed(suite_dir / PUBLIC_VALUES_FILE, **arrays)
     (suite_dir / PUBLIC_META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 

@@ -126,7 +126,7 @@ class GradingPlugin:
 
     def _cases_of(self, suite_dir: Path) -> dict:
         if suite_dir not in self._cases:
-            self._cases[suite_dir] = load_cases(suite_dir)
+            self._cases[suite_dir] = load_cases(suite_dir, self._fixtures_dir)
         return self._cases[suite_dir]
 
     # -- fixtures -----------------------------------------------------------------

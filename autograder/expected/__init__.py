@@ -19,7 +19,6 @@ from pathlib import Path
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, PUBLIC_SUITES, REPO, SUITES, available_tasks
-from autograder.suite import use_fixtures
 
 
 def add_parser(subparsers) -> None:
@@ -79,15 +78,16 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown task(s) {', '.join(unknown)}; available: {', '.join(known)}", file=sys.stderr)
         return 2
-    use_fixtures(FIXTURES)  # as a grading does before it loads the cases (some read planted constants)
     for task in tasks:
         suite = SUITES / task
-        reference = expected.run_cases(args.reference, FIXTURES, expected.load_cases(suite), task)
+        cases = expected.load_cases(suite, FIXTURES)
+        reference = expected.run_cases(args.reference, FIXTURES, cases, task)
         mistakes = None if args.reference_only else compute_mistakes(task, reference[0])
-        expected.write(suite, reference, mistakes)
+        expected.write(suite, cases, reference, mistakes)
         print(f"wrote {suite / expected.VALUES_FILE}")
         public = PUBLIC_SUITES / task
         if (public / "cases.py").is_file():
-            expected.write_public(public, expected.run_cases(args.reference, FIXTURES, expected.load_cases(public), task))
+            public_cases = expected.load_cases(public, FIXTURES)
+            expected.write_public(public, public_cases, expected.run_cases(args.reference, FIXTURES, public_cases, task))
             print(f"wrote {public / expected.PUBLIC_VALUES_FILE}")
     return 0

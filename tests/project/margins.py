@@ -22,7 +22,7 @@ import numpy as np
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, SUITES
-from autograder.suite import max_abs_interior, use_fixtures
+from autograder.suite import max_abs_interior
 from tests.project import clip_tokens_submissions as clip
 from tests.project import counterfactual_submissions as counterfactual
 from tests.project import grad_cam_submissions as grad_cam
@@ -84,8 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     suite = SUITES / args.task
     values = expected.ExpectedValues(suite)
-    use_fixtures(FIXTURES)  # as a grading does before it loads the cases
-    cases = expected.load_cases(suite)
+    cases = expected.load_cases(suite, FIXTURES)
     every = {v.name: v for v in INDIVIDUAL_VARIANTS[args.task]
              if not args.only or v.name in args.only.split(",")}
     for name, variant in sorted(every.items()):

@@ -20,7 +20,6 @@ from scipy.stats.mstats import mquantiles
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, SUITES
-from autograder.suite import use_fixtures
 from tests.project.counterfactual_submissions import run_in_tensorflow_process
 from tests.project.editing import ASSIGNMENTS, REPO
 
@@ -279,8 +278,7 @@ def test_clip_hidden_suite_uses_the_fixture_constants(tiny_clip):
     suite = SUITES / "clip_tokens"
     constants = constants_of(suite / "test_clip_tokens.py", ("BEST_TEXT", "UNRELATED_TEXT", "TEXT_CASES"))
     assert tuple(constants["TEXT_CASES"]) == tiny_clip.TEXTS
-    use_fixtures(FIXTURES)  # the hidden clip cases read the planted texts from it, as in a grading
-    cases = load(suite / "cases.py", "clip_cases").CASES
+    cases = expected.load_cases(suite, FIXTURES)  # the cases read the planted texts from the fixtures
     for case, best in constants["BEST_TEXT"].items():
         texts = cases[case]["texts"]
         assert texts == list(tiny_clip.TEXTS)
