@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autograder.engine.grading import available_tasks  # noqa: E402
+from autograder.loading import load_module  # noqa: E402
 from autograder.tasks import FAMILIES, family_of  # noqa: E402
 
 
@@ -82,9 +82,7 @@ def grad_cam_speed() -> None:
     from pytorch_grad_cam import GradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-    spec = importlib.util.spec_from_file_location("reference", REPO / "solutions" / "xai_lab" / "grad_cam.py")
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+    reference = load_module(REPO / "solutions" / "xai_lab" / "grad_cam.py", "reference")
 
     torch.manual_seed(0)
     model = torchvision.models.resnet18(weights=None).eval()

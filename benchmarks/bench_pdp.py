@@ -12,7 +12,6 @@ reference at least 5x faster. Prints the median of ``--repeats`` runs of each.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import time
@@ -23,13 +22,9 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import partial_dependence
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from autograder.loading import load_module  # noqa: E402
 
 
 def timed(function, repeats: int):
@@ -46,8 +41,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    boston = _load(REPO / "fixtures" / "pdp" / "boston.py", "boston")
-    reference = _load(REPO / "solutions" / "xai_lab" / "pdp.py", "reference_pdp")
+    boston = load_module(REPO / "fixtures" / "pdp" / "boston.py", "boston")
+    reference = load_module(REPO / "solutions" / "xai_lab" / "pdp.py", "reference_pdp")
     X_train, X_test, y_train, _ = boston.split(*boston.read_boston())
     forest = RandomForestRegressor(n_estimators=100, random_state=0).fit(X_train, y_train)
 

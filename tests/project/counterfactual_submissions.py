@@ -132,7 +132,7 @@ def run_in_tensorflow_process(script: str, env: dict | None = None, timeout: flo
     """Run ``script`` in a fresh interpreter and return the JSON object it prints last.
 
     TensorFlow must never be imported into the pytest process: it imports torch, and
-    TensorFlow-then-torch segfaults (``shared/spec/FACTS.md``).
+    TensorFlow-then-torch segfaults in one process (the README says so where it lists the workers).
     """
     completed = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=REPO, capture_output=True,
                                text=True, timeout=timeout,

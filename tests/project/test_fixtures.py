@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from scipy.stats.mstats import mquantiles
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, SUITES
+from autograder.loading import load_module
 from tests.project.counterfactual_submissions import run_in_tensorflow_process
 from tests.project.editing import ASSIGNMENTS, REPO
 
@@ -31,10 +31,7 @@ def load(path, name):
     """A fixture module by path, with its folder importable for its own sibling imports."""
     sys.path.insert(0, str(path.parent))
     try:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_module(path, name)
     finally:
         sys.path.remove(str(path.parent))
 

@@ -8,12 +8,12 @@ the variants are stacked into few gradings (see each task's ``variant_gradings``
 
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 
 from autograder.engine import expected
 from autograder.engine.grading import SUITES
+from autograder.loading import load_module
 from autograder.model import Reply
 from autograder.suite import Mistakes
 from autograder.tasks import family_of
@@ -66,9 +66,7 @@ def _suite_tables(task: str) -> dict:
     """Mistake name -> the suite's ``Mistakes`` table that names it (read from the hidden suite's modules)."""
     tables = {}
     for path in sorted((SUITES / task).glob("test_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_suite_{task}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = load_module(path, f"_suite_{task}_{path.stem}")
         for value in vars(module).values():
             if isinstance(value, Mistakes):
                 tables.update({name: value for name in value.table})

@@ -3,7 +3,6 @@ on the Boston fixture models, needs few ``predict`` calls, and leaves ``X`` alon
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -12,27 +11,21 @@ import pytest
 from sklearn.inspection import partial_dependence
 
 from autograder.engine.grading import FIXTURES
+from autograder.loading import load_module
 from tests.project.editing import SOLUTIONS
 
 PDP = FIXTURES / "pdp"
 TOLERANCE = 1e-8  # the hidden checks' tolerance; measured differences are below 2e-14
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def boston():
-    return _load(PDP / "boston.py", "_pdp_boston")
+    return load_module(PDP / "boston.py", "_pdp_boston")
 
 
 @pytest.fixture(scope="module")
 def reference():
-    return _load(SOLUTIONS / "xai_lab" / "pdp.py", "_pdp_reference")
+    return load_module(SOLUTIONS / "xai_lab" / "pdp.py", "_pdp_reference")
 
 
 def _sklearn(model, X, features, **kwargs):

@@ -16,6 +16,7 @@ import ast
 import functools
 import re
 import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,72 +53,9 @@ def _by_name() -> dict[str, Submission]:
 
 MUTANTS = _by_name()
 
-# check -> ((mutant, phrase of the feedback), ...); the check's task and contract function are those its
-# suite folder and ``@check`` marker declare (:func:`declared`).
-CATCHES = {
-    # Aufgabe 1
-    "test_public_grad_cam_format": (("no_normalisation", "min-max-normiert"),),
-    "test_public_grad_cam_planted_classes": (("class_idx_ignored", "class_idx ignoriert"),),
-    "test_public_grad_cam_default_class": (("default_class_not_argmax", "argmax"),),
-    "test_public_grad_cam_relu": (("no_relu", "Fehlt die ReLU"),),
-    "test_public_grad_cam_logit": (("softmax_score", "Softmax"),),
-    "test_public_grad_cam_target_layer": (("layer_ignored", "target_layer ignoriert"),),
-    "test_public_grad_cam_bilinear": (("nearest_upsampling", "Nearest-Neighbour"),),
-    "test_public_grad_cam_constant_map": (("constant_map_nan", "NaN"),),
-    "test_public_grad_cam_unknown_layer": (("unknown_layer_keyerror", "KeyError"),),
-    "test_public_grad_cam_no_hooks_or_gradients": (("hooks_left", "Hook"),),
-    "test_public_grad_cam_model_and_input_unchanged": (("train_mode", "train/eval-Modus"),),
-    "test_public_overlay_alpha_zero": (("alpha_swapped", "Gewichte sind vertauscht"),),
-    "test_public_overlay_alpha_one": (("bgr_order", "BGR"),),
-    "test_public_overlay_blend": (("uint8_overflow", "Überlauf"),),
-    "test_public_overlay_colormap": (("colormap_ignored", "colormap ignoriert"),),
-    "test_public_overlay_low_resolution_heatmap": (("heatmap_not_resized", "skaliert"),),
-    "test_public_overlay_bad_alpha": (("no_validation", "ValueError"),),
-    "test_public_saliency_format": (("saliency_not_normalised", "min-max-normiert"),),
-    "test_public_saliency_no_side_effects": (("saliency_grads_left", ".grad"),),
-    # Aufgabe 2
-    "test_public_counterfactual_format": (("returns_batch", "Batch"),),
-    "test_public_counterfactual_reaches_target": (("wrong_sign", "Vorzeichen"),),
-    "test_public_counterfactual_clipping": (("no_clipping", "clippen"),),
-    "test_public_counterfactual_stops": (("stop_checked_on_original_only", "alle 500 Updates"),
-                                         ("never_stops", "steps = 0")),
-    "test_public_counterfactual_history": (("no_distance_term", "Fehlt der Abstandsterm"),),
-    "test_public_counterfactual_image_unchanged": (("mutates_image", "image wurde verändert"),),
-    "test_public_counterfactual_preprocess": (("preprocess_outside_tape", "außerhalb des GradientTape"),),
-    "test_public_counterfactual_value_errors": (("no_class_check", "ValueError"),),
-    "test_public_counterfactual_unreachable": (("predicted_is_target", "unerreichbar"),),
-    "test_public_counterfactual_distance": (("squared_distance", "nicht quadriert"),),
-    # Aufgabe 3
-    "test_public_similarity_format": (("similarity_shape_1_n", "[0]"),),
-    "test_public_similarity_planted_values": (("logits_not_divided", "logit_scale"),),
-    "test_public_similarity_model_unchanged": (("similarity_freezes_model", "requires_grad"),),
-    "test_public_tokens": (("end_of_word_marker_kept", "</w>"), ("special_tokens_kept", "Start- und End-Token")),
-    "test_public_scores_valid": (("start_token_row", "Zeile 0"),),
-    "test_public_scores_planted": (("first_layer", "attentions[0]"),),
-    "test_public_padding": (("last_position_row", "*erste*"),),
-    "test_public_unknown_method": (("unknown_method_accepted", "ValueError"),),
-    "test_public_token_importance_model_unchanged": (("config_changed", "model.config"),),
-    "test_public_gradient_depends_on_image": (("gradient_ignores_image", "nicht nur vom Text"),),
-    "test_public_gradient_no_side_effects": (("gradient_backward_leaves_grads", ".grad"),),
-    # Aufgabe 4
-    "test_public_pdp_1d_format": (("returns_lists", "np.ndarrays"),),
-    "test_public_pdp_grid_percentiles": (("grid_from_min_max", "Minimum bis zum Maximum"),
-                                         ("percentiles_ignored", "wird ignoriert")),
-    "test_public_pdp_grid_unique_values": (("unique_rule_ignored", "Regel der eindeutigen Werte"),
-                                           ("unique_rule_at_equality", "nur bei *weniger*")),
-    "test_public_pdp_1d_averages": (("prediction_at_mean_row", "gemittelte Zeile"),),
-    "test_public_pdp_array_input": (("column_by_name_only", "np.ndarray"),),
-    "test_public_pdp_input_unchanged": (("x_mutated_in_loop", "X wurde verändert"),),
-    "test_public_pdp_value_errors": (("no_value_errors", "ValueError"),),
-    "test_public_pdp_own_computation": (("delegates_to_sklearn_1d", "partial_dependence"),),
-    "test_public_pdp_2d_averages": (("only_first_feature_replaced", "nur ein Merkmal"),),
-    "test_public_pdp_2d_orientation": (("transposed_2d", "transponiert"), ("features_swapped_2d", "vertauscht")),
-    "test_public_pdp_2d_value_error": (("unknown_feature_key_error", "KeyError"),),
-    "test_public_plot_shows_values": (("plot_not_transposed", "average.T"), ("plot_axes_swapped", "x-Achse")),
-    "test_public_plot_isolines": (("plot_isolines_unlabelled", "clabel"),),
-    "test_public_plot_axes": (("plot_without_axis_labels", "Merkmalsnamen"),
-                              ("plot_ignores_given_ax", "übergebenem `ax`")),
-}
+# check -> ((mutant, phrase of the feedback), ...), kept as data beside this module.
+CATCHES = {check: tuple(map(tuple, pairs))
+           for check, pairs in tomllib.loads((Path(__file__).parent / "public_check_catches.toml").read_text()).items()}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
@@ -10,14 +9,12 @@ import torch
 import torchvision
 from captum.attr import LayerAttribution, LayerGradCam
 
+from autograder.loading import load_module
 from tests.project.editing import SOLUTIONS
 
 
 def _reference():
-    spec = importlib.util.spec_from_file_location("reference_grad_cam", SOLUTIONS / "xai_lab" / "grad_cam.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS / "xai_lab" / "grad_cam.py", "reference_grad_cam")
 
 
 @pytest.fixture(scope="module")
