@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.protocol import PLAIN_DTYPE_KINDS
 from autograder.tasks import TASKS
 from autograder.worker.fixtures import FixtureError
 
@@ -99,8 +100,8 @@ def plain(value):
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor, without importing torch here
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
-            return {"unsupported_type": "ndarray[object]"}
+        if value.dtype.kind not in PLAIN_DTYPE_KINDS:  # objects and records never reach the grader
+            return {"unsupported_type": "ndarray[object]" if value.dtype.hasobject else f"ndarray[{value.dtype}]"}
         return np.array(value, copy=True)  # a base-class copy: no subclass survives
     if isinstance(value, (bool, int, float, str, type(None), np.generic)):
         return value
