@@ -29,6 +29,8 @@ from autograder.engine.workers import Limits, Worker
 from autograder.tasks import FAMILIES
 
 POOLED_FAMILIES = tuple(FAMILIES)  # every family of the task registry
+
+
 class WorkerPool:
     """Warm pooled workers for ``families``; close it (or use it as a context manager) when done."""
 
