@@ -175,6 +175,8 @@ class Metadata:
     suites_hash: str = ""
     # "namespaces" (authoritative), or "processes" when the machine offered no namespaces.
     isolation: str = ""
+    # "fixed" (the suites' own cases) or the label of a fresh draw (autograder.engine.fresh), never its seed.
+    cases: str = ""
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -24,7 +24,8 @@ from autograder.batch.roster import RosterError, parse_shard, read_roster, shard
 from autograder.batch.run import BatchOptions, run_rows
 from autograder.batch.fetch import parse_deadline
 from autograder.commandline import parse_tasks
-from autograder.engine.grading import SUITES, available_tasks
+from autograder.engine import fresh
+from autograder.engine.grading import FIXTURES, SUITES, available_tasks
 from autograder.engine.pool import WorkerPool
 from autograder.reports.gradescope import write_atomically
 
@@ -45,6 +46,9 @@ def add_parser(subparsers) -> None:
                         help="grade each submission in its own grade process with fresh workers (slower: the "
                              "framework imports are paid per submission) instead of one warm worker pool")
     parser.add_argument("--call-timeout", type=float, help="time limit per call of a student function")
+    parser.add_argument("--fresh-cases", metavar="SEED",
+                        help="grade on cases every task draws from SEED, a value only the instructor keeps "
+                             f"(default: ${fresh.SEED_VARIABLE} if set, else the suites' fixed cases)")
     parser.add_argument("--notebooks", action="store_true",
                         help="also grade each student's notebooks/ (the task 'notebooks', in its own gradebook "
                              "columns, apart from the assignment's points)")
@@ -59,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         rows, extra_columns = read_roster(args.roster)
         k, n = parse_shard(args.shard)
         deadline = parse_deadline(args.deadline)
+        seed = fresh.parse_seed(args.fresh_cases) if args.fresh_cases is not None else fresh.seed_from_environment()
     except (RosterError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -84,10 +89,20 @@ def run(args: argparse.Namespace) -> int:
     mine = shard(rows, k, n)
     options = BatchOptions(suites=suites, tasks=tasks, deadline=deadline, jobs=args.jobs, force=args.force,
                            timeout=args.timeout, call_timeout=args.call_timeout,
-                           roster_dir=args.roster.resolve().parent, notebook_files=notebook_files)
+                           roster_dir=args.roster.resolve().parent, notebook_files=notebook_files, fresh_seed=seed)
     started = time.monotonic()
-    progress = BatchProgress(len(mine))
     pool = None if args.no_pool else WorkerPool()
+    if seed is not None:
+        # Once for the batch, before any row: a seed whose margins fail grades nobody (exit 3).
+        try:
+            prepared = _prepare_fresh(seed, tasks, suites, pool)
+        except fresh.FreshCasesError as error:
+            print(f"error: fresh cases: {error}", file=sys.stderr)
+            if pool is not None:
+                pool.close()
+            return 3
+        print(f"fresh cases {prepared.label}: the reference's results are ready", file=sys.stderr)
+    progress = BatchProgress(len(mine))
     try:
         records = run_rows(mine, options, batch, progress.advance, pool=pool)
     finally:
@@ -105,6 +120,18 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return 3
     return 0 if all(record.status.final for record in records) else 1
+
+
+def _announce(task: str) -> None:
+    print(f"fresh cases: computing the reference's results for {task}", file=sys.stderr)
+
+
+def _prepare_fresh(seed: int, tasks: list[str], suites: Path, pool: WorkerPool | None) -> fresh.FreshCases:
+    """Draw the cases and cache the reference's results once; the rows' gradings find them cached."""
+    if pool is not None:
+        return fresh.prepare(seed, tasks, suites, FIXTURES, pool=pool, announce=_announce)
+    with WorkerPool() as own_pool:
+        return fresh.prepare(seed, tasks, suites, FIXTURES, pool=own_pool, announce=_announce)
 
 
 __all__ = ["RowStatus", "add_parser", "run"]

@@ -40,6 +40,7 @@ from autograder.batch import fetch
 from autograder.batch.layout import BatchDir
 from autograder.batch.records import RowRecord, RowStatus, read_record, write_record
 from autograder.batch.roster import RosterRow
+from autograder.engine import fresh
 from autograder.engine.grading import REPO, grade, suites_hash
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
@@ -63,6 +64,8 @@ class BatchOptions:
     roster_dir: Path = Path(".")
     # The notebooks' autograder files (autograder.notebooks.instructor); None: no notebook grading.
     notebook_files: Path | None = None
+    # Grade on the cases drawn from this seed (autograder.engine.fresh); None: the suites' fixed cases.
+    fresh_seed: int | None = None
 
 
 def _files_hash(folder: Path) -> str:
@@ -75,7 +78,8 @@ def _files_hash(folder: Path) -> str:
 def row_key(options: BatchOptions, commit: str) -> str:
     """Everything a stored grade depends on."""
     parts = [commit, suites_hash(options.suites, options.tasks), __version__, ",".join(options.tasks),
-             options.deadline.isoformat() if options.deadline else "", str(options.call_timeout or "")]
+             options.deadline.isoformat() if options.deadline else "", str(options.call_timeout or ""),
+             fresh.seed_label(options.fresh_seed) if options.fresh_seed is not None else "fixed"]
     if options.notebook_files is not None:
         parts.append("notebooks:" + _files_hash(options.notebook_files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
@@ -104,8 +108,11 @@ def _run_grade(work: Path, results: Path, row: RosterRow, snapshot: fetch.Snapsh
                "--meta", f"commit={snapshot.commit}", "--meta", f"commit_date={snapshot.commit_date}"]
     if options.call_timeout:
         command += ["--call-timeout", str(options.call_timeout)]
+    environment = {key: value for key, value in os.environ.items() if key != fresh.SEED_VARIABLE}
+    if options.fresh_seed is not None:  # not on the command line, where every process could read it
+        environment[fresh.SEED_VARIABLE] = str(options.fresh_seed)
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, preexec_fn=_die_with_parent)
+                               start_new_session=True, preexec_fn=_die_with_parent, env=environment)
     try:
         _, stderr = process.communicate(timeout=options.timeout)
     except subprocess.TimeoutExpired:
@@ -125,7 +132,8 @@ def _grade_pooled(work: Path, results: Path, row: RosterRow, snapshot: fetch.Sna
                         commit_date=snapshot.commit_date)
     with _GRADING:
         try:
-            result = grade(work, options.tasks, suites=options.suites, limits=limits, metadata=metadata, pool=pool)
+            result = grade(work, options.tasks, suites=options.suites, limits=limits, metadata=metadata, pool=pool,
+                           fresh_seed=options.fresh_seed)
         except Exception as error:  # an engine error (or an unusable submission): this row only
             return 2, f"{type(error).__name__}: {error}"
     write_results(result, results)

@@ -91,8 +91,9 @@ class ExpectedValues:
     """The stored reference results of one task's cases (arrays, or lists/dicts of arrays),
     and the outputs of the listed mistakes where they differ from the reference."""
 
-    def __init__(self, suite_dir: Path, values_file: str = VALUES_FILE, meta_file: str = META_FILE) -> None:
-        self.task = suite_dir.name
+    def __init__(self, suite_dir: Path, values_file: str = VALUES_FILE, meta_file: str = META_FILE,
+                 task: str | None = None) -> None:
+        self.task = task or suite_dir.name
         self.meta = json.loads((suite_dir / meta_file).read_text())
         with np.load(suite_dir / values_file, allow_pickle=False) as data:
             entries = {name: data[name] for name in data.files}
@@ -139,14 +140,15 @@ class ExpectedValues:
         return self.meta.get("mistakes", {}).get(mistake, {}).get("function")
 
 
-def run_cases(submission: Path, fixtures: Path, cases: dict[str, dict], task: str) -> tuple[dict, dict]:
-    """Every case on ``submission``: (outputs by case, the task's fixture hashes).
+def run_cases(submission: Path, fixtures: Path, cases: dict[str, dict], task: str, pool=None) -> tuple[dict, dict]:
+    """Every case on ``submission``: (outputs by case, the task's fixture hashes); in ``pool``'s
+    workers when given (:mod:`autograder.engine.pool`).
 
     An output is ``{"status": "ok", "value": ...}``, ``{"status": "raised", "error_type": ...}``
     or, for any other reply, ``{"status": <status>}``.
     """
     outputs = {}
-    with SubmissionRunner(submission, fixtures) as runner:
+    with SubmissionRunner(submission, fixtures, pool=pool) as runner:
         for name, case in cases.items():
             reply = runner.call({"module": task, **case})
             if reply.ok:
@@ -208,10 +210,11 @@ def same_output(first: dict, second: dict) -> bool:
     return True
 
 
-def compute_mistake(suite_dir: Path, submission: Path, fixtures: Path, reference: dict) -> tuple[dict, dict]:
+def compute_mistake(suite_dir: Path, submission: Path, fixtures: Path, reference: dict,
+                    pool=None) -> tuple[dict, dict]:
     """The outputs of a mistake (``submission``) on every case where it differs from the
     reference outputs ``reference`` (as :func:`run_cases` returns them): (outputs, fixture hashes)."""
-    outputs, hashes = run_cases(submission, fixtures, load_cases(suite_dir, fixtures), suite_dir.name)
+    outputs, hashes = run_cases(submission, fixtures, load_cases(suite_dir, fixtures), suite_dir.name, pool=pool)
     return {case: output for case, output in outputs.items() if not same_output(output, reference[case])}, hashes
 
 

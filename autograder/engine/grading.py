@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import __version__
+from autograder.engine import fresh as fresh_cases
 from autograder.engine import manifest as release_manifest
 from autograder.engine.plugin import EngineError, GradingPlugin
 from autograder.engine.pool import WorkerPool
@@ -94,7 +95,8 @@ def _fresh_suite_modules(suites: Path):
 
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
           limits: Limits | None = None, progress=None, manifest: Path | None = None,
-          metadata: Metadata | None = None, pool: WorkerPool | None = None) -> Grade:
+          metadata: Metadata | None = None, pool: WorkerPool | None = None,
+          fresh_seed: int | None = None) -> Grade:
     """Run the check suites of ``tasks`` against ``submission``; never imports the submission here.
 
     Parameters
@@ -108,14 +110,29 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     metadata : who was graded (student, repository, commit); engine fields are filled in here.
     pool : warm workers shared with other gradings (:mod:`autograder.engine.pool`); without one,
         this grading starts (and ends) its own workers.
+    fresh_seed : grade on the cases every task draws from this seed instead of the suites' fixed
+        ones (:mod:`autograder.engine.fresh`); the reference's results on them are computed first
+        (cached per seed).
     """
     submission = Path(submission).resolve()
     suites = Path(suites).resolve()
     tasks = validate(submission, tasks, suites)
+    if fresh_seed is not None and pool is None:
+        # The reference's calls and the submission's share one set of workers: one import each.
+        with WorkerPool(limits) as own_pool:
+            return grade(submission, tasks, suites=suites, fixtures=fixtures, limits=limits, progress=progress,
+                         manifest=manifest, metadata=metadata, pool=own_pool, fresh_seed=fresh_seed)
     started = time.perf_counter()
     become_subreaper()
+    fresh = None
+    if fresh_seed is not None:
+        try:
+            fresh = fresh_cases.prepare(fresh_seed, tasks, suites, fixtures, pool=pool)
+        except fresh_cases.FreshCasesError as error:
+            raise EngineError(str(error)) from error
     runner = SubmissionRunner(submission, fixtures, limits, pool=pool)
-    plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites))
+    plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites),
+                           fresh=fresh)
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             *[str(suites / task) for task in tasks]]
     try:
@@ -133,6 +150,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     meta = metadata or Metadata()
     meta.submission = meta.submission or str(submission)
     meta.engine_version, meta.suites_hash, meta.isolation = __version__, suites_hash(suites, tasks), isolation()
+    meta.cases = fresh.label if fresh is not None else "fixed"
     tampered = release_manifest.compare(manifest, submission) if manifest else []
     return Grade(tasks=tasks, results=plugin.results, metadata=meta, seconds=round(time.perf_counter() - started, 3),
                  import_seconds=dict(runner.import_seconds), tampered=tampered)

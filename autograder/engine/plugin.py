@@ -1,8 +1,10 @@
 """The pytest plugin that turns check suites into graded results.
 
 It runs in the trusted process. Checks get the fixtures ``call`` (run a named case on
-the submission, through a worker), ``expected`` (the reference's stored results) and
-``fixtures_dir`` (the trusted fixture files); every outcome becomes a
+the submission, through a worker), ``expected`` (the reference's stored results),
+``case_data`` (the cases themselves: the suite's fixed ones, or the ones drawn for a
+fresh-cases grading, :mod:`autograder.engine.fresh`) and ``fixtures_dir`` (the trusted
+fixture files); every outcome becomes a
 :class:`~autograder.model.CheckResult`. A check that fails through the grader's own
 fault (a harness error in the worker, a broken case, a bug in the check) is an
 internal error, never a failure of the student.
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.expected import ExpectedValues, load_cases, public_reference
+from autograder.engine.fresh import FreshCases
 from autograder import pictures
 from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner
@@ -80,8 +83,9 @@ def validate_points(items, require_registry_points: bool) -> list[str]:
 
 class GradingPlugin:
     def __init__(self, runner: SubmissionRunner, fixtures_dir: Path, progress=None,
-                 require_registry_points: bool = True) -> None:
+                 require_registry_points: bool = True, fresh: FreshCases | None = None) -> None:
         self.runner = runner
+        self.fresh = fresh
         self.calls = Prefetcher(runner)
         self._fixtures_dir = Path(fixtures_dir)
         self.progress = progress
@@ -126,7 +130,10 @@ class GradingPlugin:
 
     def _cases_of(self, suite_dir: Path) -> dict:
         if suite_dir not in self._cases:
-            self._cases[suite_dir] = load_cases(suite_dir, self._fixtures_dir)
+            if self.fresh is not None:
+                self._cases[suite_dir] = self.fresh.cases[suite_dir.name]
+            else:
+                self._cases[suite_dir] = load_cases(suite_dir, self._fixtures_dir)
         return self._cases[suite_dir]
 
     # -- fixtures -----------------------------------------------------------------
@@ -171,13 +178,19 @@ class GradingPlugin:
     def expected(self, request) -> ExpectedValues:
         suite_dir = self._suite_dir(request)
         if suite_dir not in self._expected:
-            values = ExpectedValues(suite_dir)
+            values = self.fresh.expected[suite_dir.name] if self.fresh is not None else ExpectedValues(suite_dir)
             stale = values.stale_fixtures(self.runner.fixture_hashes)
             if stale:
                 raise EngineError(f"expected values of {suite_dir.name} are stale for fixtures {stale}: "
                                   "run `python -m autograder expected`")
             self._expected[suite_dir] = values
         return self._expected[suite_dir]
+
+    @pytest.fixture
+    def case_data(self, request) -> dict[str, dict]:
+        """The cases of this grading by name (fixed or drawn): checks read the planted truths that move
+        with a fresh draw (regions, classes, texts, features) here."""
+        return self._cases_of(self._suite_dir(request))
 
     @pytest.fixture
     def fixtures_dir(self) -> Path:

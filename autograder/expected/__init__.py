@@ -19,6 +19,7 @@ from pathlib import Path
 
 from autograder.engine import expected
 from autograder.engine.grading import FIXTURES, PUBLIC_SUITES, REPO, SUITES, available_tasks
+from autograder.engine.pool import WorkerPool
 
 
 def add_parser(subparsers) -> None:
@@ -49,8 +50,9 @@ def mistake_source_sha256(mutant) -> str:
     return code_sha256(edited_source(mutant))
 
 
-def compute_mistakes(task: str, reference_outputs: dict) -> dict[str, dict]:
-    """The outputs of every mutant of ``task`` where they differ from the reference's."""
+def compute_mistakes(task: str, reference_outputs: dict, pool=None) -> dict[str, dict]:
+    """The outputs of every mutant of ``task`` where they differ from the reference's (in ``pool``'s
+    workers when given)."""
     # Instructor-only: the mutants live with the project's tests, never in a release.
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
@@ -63,7 +65,7 @@ def compute_mistakes(task: str, reference_outputs: dict) -> dict[str, dict]:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=f"xai-lab-mistake-{mutant.name}-") as root:
             outputs, hashes = expected.compute_mistake(SUITES / task, build(mutant, Path(root)), FIXTURES,
-                                                       reference_outputs)
+                                                       reference_outputs, pool=pool)
         mistakes[mutant.name] = {"function": mutant.function, "source_sha256": mistake_source_sha256(mutant),
                                  "fixtures_sha256": expected.fixtures_sha256(hashes), "outputs": outputs}
         print(f"  {task}: {mutant.name} changes {len(outputs)} case(s) ({time.perf_counter() - started:.1f} s)",
@@ -78,16 +80,19 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown task(s) {', '.join(unknown)}; available: {', '.join(known)}", file=sys.stderr)
         return 2
-    for task in tasks:
-        suite = SUITES / task
-        cases = expected.load_cases(suite, FIXTURES)
-        reference = expected.run_cases(args.reference, FIXTURES, cases, task)
-        mistakes = None if args.reference_only else compute_mistakes(task, reference[0])
-        expected.write(suite, cases, reference, mistakes)
-        print(f"wrote {suite / expected.VALUES_FILE}")
-        public = PUBLIC_SUITES / task
-        if (public / "cases.py").is_file():
-            public_cases = expected.load_cases(public, FIXTURES)
-            expected.write_public(public, public_cases, expected.run_cases(args.reference, FIXTURES, public_cases, task))
-            print(f"wrote {public / expected.PUBLIC_VALUES_FILE}")
+    # One warm worker per framework for every run below: the mutants pay no imports of their own.
+    with WorkerPool() as pool:
+        for task in tasks:
+            suite = SUITES / task
+            cases = expected.load_cases(suite, FIXTURES)
+            reference = expected.run_cases(args.reference, FIXTURES, cases, task, pool=pool)
+            mistakes = None if args.reference_only else compute_mistakes(task, reference[0], pool)
+            expected.write(suite, cases, reference, mistakes)
+            print(f"wrote {suite / expected.VALUES_FILE}")
+            public = PUBLIC_SUITES / task
+            if (public / "cases.py").is_file():
+                public_cases = expected.load_cases(public, FIXTURES)
+                expected.write_public(public, public_cases,
+                                      expected.run_cases(args.reference, FIXTURES, public_cases, task, pool=pool))
+                print(f"wrote {public / expected.PUBLIC_VALUES_FILE}")
     return 0

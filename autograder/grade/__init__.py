@@ -9,6 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from autograder.commandline import grade_with_progress, parse_tasks
+from autograder.engine import fresh
 from autograder.engine.grading import SUITES
 from autograder.engine.workers import Limits
 from autograder.model import Metadata
@@ -45,13 +46,16 @@ def add_parser(subparsers) -> None:
                         help="record who was graded in the results: student, repository, commit, commit_date")
     parser.add_argument("--call-timeout", type=float, metavar="SECONDS",
                         help=f"time limit per call of a student function (default {Limits().call:g})")
+    parser.add_argument("--fresh-cases", metavar="SEED",
+                        help="grade on cases every task draws from SEED (the instructor's authoritative run; "
+                             f"default: ${fresh.SEED_VARIABLE} if set, else the suites' fixed cases)")
     parser.add_argument("--fail-on-failed-check", action="store_true",
                         help="exit 1 when a non-bonus check did not pass, as GitHub's graders fail the run")
     parser.set_defaults(run=run)
 
 
 def parse_metadata(pairs: list[str]) -> Metadata:
-    known = {f.name for f in fields(Metadata)} - {"engine_version", "suites_hash", "isolation"}
+    known = {f.name for f in fields(Metadata)} - {"engine_version", "suites_hash", "isolation", "cases"}
     values = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
@@ -67,13 +71,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         metadata = parse_metadata(args.meta)
+        seed = fresh.parse_seed(args.fresh_cases) if args.fresh_cases is not None else fresh.seed_from_environment()
     except ValueError as error:
         print(f"Fehler: {error}", file=sys.stderr)
         return 2
     limits = Limits(call=args.call_timeout, call_after_timeout=min(args.call_timeout, Limits().call_after_timeout)) \
         if args.call_timeout else None
     result, status = grade_with_progress(args.submission, parse_tasks(args.tasks), suites=args.suites.resolve(),
-                                         manifest=args.manifest, metadata=metadata, limits=limits)
+                                         manifest=args.manifest, metadata=metadata, limits=limits, fresh_seed=seed)
     if result is None:
         return status
     if result.metadata.isolation != "namespaces":

@@ -59,19 +59,31 @@ def fixture_constants(source: Path) -> dict:
     return names
 
 
+# A drawn layout's parts (fresh cases, autograder.engine.fresh) that carry a class's evidence.
+EVIDENCE_PARTS = {"CLASS_RED": "red", "CLASS_BLUE": "blue", "CLASS_GREEN": "green", "CLASS_STRIPES": "stripes"}
+
+
+def _evidence_regions(layout, class_idx: int, constants: dict) -> list:
+    """The regions of ``layout`` (a fixed input's name or a drawn layout) with evidence for ``class_idx``."""
+    if isinstance(layout, str):
+        return [constants[region] for (evidence_input, class_name), regions in EVIDENCE.items()
+                if evidence_input == layout and constants.get(class_name) == class_idx for region in regions]
+    kinds = {kind for class_name, kind in EVIDENCE_PARTS.items() if constants.get(class_name) == class_idx}
+    return [(slice(r0, r1), slice(c0, c1)) for kind, r0, r1, c0, c1 in layout["parts"] if kind in kinds]
+
+
 def planted_truth(case_name: str, case: dict, fixtures: Path) -> Attachment:
     """A 0/1 map of where the evidence for the case's class lies (all 0: no evidence anywhere)."""
     constants = fixture_constants(Path(fixtures) / "grad_cam" / "tiny_cnn.py")
-    input_name = case.get("input", "planted")
+    layout = case.get("input", "planted")
+    input_name = layout if isinstance(layout, str) else layout["name"]
     class_idx = case.get("kwargs", {}).get("class_idx")
     if class_idx is None:
         class_idx = constants["ARGMAX"][input_name]
     height, width = constants["INPUT_SHAPE"][-2:]
     mask = np.zeros((height, width), dtype=np.float32)
-    for (evidence_input, class_name), regions in EVIDENCE.items():
-        if evidence_input == input_name and constants.get(class_name) == class_idx:
-            for region in regions:
-                mask[constants[region]] = 1.0
+    for region in _evidence_regions(layout, class_idx, constants):
+        mask[region] = 1.0
     where = "keine Evidenz im Bild" if not mask.any() else "hier liegt die Evidenz"
     return Attachment(case_name, "heatmap", mask, "planted",
                       f"Klasse {class_idx} auf „{input_name}“: {where}")

@@ -98,9 +98,13 @@ Set up once in this repository's settings:
   solutions, the roster, e.g. `class/roster.csv`);
 - secret `XAI_LAB_TOKEN`: a token with Contents: read on that repository;
 - secret `STUDENTS_TOKEN`: a token with Contents: read on every student repository (e.g. a
-  fine-grained token of the Classroom organisation).
+  fine-grained token of the Classroom organisation);
+- secret `FRESH_CASES_SEED`: a number only you know, new for every course run. Every task is
+  then graded on cases drawn from it, so the stored results in this repository (which
+  students' workflows can read) match nothing; without it the fixed cases are graded.
 
-Keep the roster out of this repository: students' workflows fetch it with a read token.
+Keep the roster and the seed out of this repository's files: students' workflows fetch it with
+a read token.
 """
 
 

@@ -168,7 +168,8 @@ def test_zebra_evidence_is_texture_that_colours_and_blurring_lose(tiny_cnn):
 
 def test_hidden_suite_uses_the_fixture_regions(tiny_cnn):
     """The checks hard-code the planted regions so the trusted process need not import torch."""
-    constants = constants_of(SUITES / "grad_cam" / "test_grad_cam.py", ("RED", "BLUE", "ZEBRA_STRIPES", "ZEBRA_DECOY"))
+    constants = constants_of(REPO / "autograder" / "task_checks" / "grad_cam.py",
+                             ("RED", "BLUE", "ZEBRA_STRIPES", "ZEBRA_DECOY"))
     for name, region in (("RED", tiny_cnn.RED_REGION), ("BLUE", tiny_cnn.BLUE_REGION),
                          ("ZEBRA_STRIPES", tiny_cnn.ZEBRA_STRIPES_REGION),
                          ("ZEBRA_DECOY", tiny_cnn.ZEBRA_DECOY_REGION)):

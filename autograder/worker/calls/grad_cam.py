@@ -11,6 +11,7 @@ from autograder.worker.calls.torch_state import ModelObserver
 MODEL_MODULE = "grad_cam/tiny_cnn.py"
 MODEL_WEIGHTS = "grad_cam/tiny_cnn.pt"
 OVERLAY_INPUTS = "grad_cam/overlay_inputs.npz"
+OVERLAY_MAKER = "grad_cam/make_overlay_inputs.py"
 
 
 def _fresh_model_and_input(request: dict, store):
@@ -26,10 +27,31 @@ def _explain(request: dict, store, module) -> Prepared:
     return Prepared(request["function"], (model, inputs), request.get("kwargs", {}), observer.changes)
 
 
+def _overlay_image(spec, store) -> np.ndarray:
+    """A stored image (``"image"``), or a drawn one: ``{"array", "flip", "shift": [rows, columns]}``."""
+    with np.load(store.path(OVERLAY_INPUTS), allow_pickle=False) as data:
+        image = data[spec if isinstance(spec, str) else spec["array"]]
+    if isinstance(spec, str):
+        return image
+    if spec.get("flip"):
+        image = image[:, ::-1]
+    return np.ascontiguousarray(np.roll(image, tuple(spec.get("shift", (0, 0))), axis=(0, 1)))
+
+
+def _overlay_heatmap(spec, store) -> np.ndarray:
+    """A stored heatmap (``"heatmap_full"``), or a drawn one: two Gaussian blobs at ``blobs`` (centres as
+    fractions) on a grid of ``shape``, times ``scale``, with a trailing axis if ``extra_axis``."""
+    if isinstance(spec, str):
+        with np.load(store.path(OVERLAY_INPUTS), allow_pickle=False) as data:
+            return data[spec]
+    first, second = (tuple(centre) for centre in spec["blobs"])
+    heatmap = store.module(OVERLAY_MAKER).gaussian_blobs(*spec["shape"], first, second) * spec.get("scale", 1.0)
+    return (heatmap[..., None] if spec.get("extra_axis") else heatmap).astype(np.float32)
+
+
 @adapter("grad_cam")
 def _overlay(request: dict, store, module) -> Prepared:
-    with np.load(store.path(OVERLAY_INPUTS), allow_pickle=False) as data:
-        image, heatmap = data[request["image"]], data[request["heatmap"]]
+    image, heatmap = _overlay_image(request["image"], store), _overlay_heatmap(request["heatmap"], store)
     image_before, heatmap_before = image.copy(), heatmap.copy()
     image_arg = image
     if request.get("as_pil"):

@@ -21,6 +21,7 @@ A colour mask or a Grad-CAM of a blurred input cannot do that.
 import numpy as np
 
 from autograder.realness import Probe, require_real
+from autograder.task_checks.grad_cam import PLANTED_TRUTHS, peaks_in, region, rows_columns
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
                               max_abs_interior, same_error, value_of)
 
@@ -29,11 +30,6 @@ SHAPE = (48, 64)
 BORDER = 4
 TOLERANCE = 0.05
 LOOSE = 0.3
-# The planted regions of fixtures/grad_cam/tiny_cnn.py (rows, columns); a project test keeps them equal.
-RED = (slice(4, 22), slice(4, 26))
-BLUE = (slice(28, 44), slice(40, 60))
-ZEBRA_STRIPES = (slice(22, 44), slice(36, 60))
-ZEBRA_DECOY = (slice(22, 44), slice(4, 28))
 INNER = (slice(BORDER, -BORDER), slice(BORDER, -BORDER))
 
 CASE_TEXT = {
@@ -136,11 +132,10 @@ def _map(reply) -> np.ndarray | None:
     return array if np.isfinite(array).all() else None
 
 
-def stripes_found(cam: np.ndarray) -> bool:
+def stripes_found(cam: np.ndarray, case_data, case: str) -> bool:
     """The planted truth on ``zebra`` for class 340: brightest in the vertical stripes, well above the decoy."""
-    peak = np.unravel_index(np.argmax(cam), cam.shape)
-    inside = all(region.start <= index < region.stop for region, index in zip(ZEBRA_STRIPES, peak))
-    return inside and cam[ZEBRA_STRIPES].mean() > cam[ZEBRA_DECOY].mean() + 0.3
+    layout = case_data[case]["input"]
+    return peaks_in(cam, region(layout, "stripes"), region(layout, "decoy"))
 
 
 def _informative(stored) -> bool:
@@ -153,10 +148,10 @@ def _informative(stored) -> bool:
     return inner.size > 1 and bool(np.isfinite(inner).all()) and float(np.ptp(inner)) > LOOSE
 
 
-def _real_on(expected, case: str):
+def _real_on(expected, case_data, case: str):
     def real(reply) -> bool:
         cam = _map(reply)
-        if cam is not None and (stripes_found(cam) or map_distance(cam, expected[case]) <= LOOSE):
+        if cam is not None and (stripes_found(cam, case_data, case) or map_distance(cam, expected[case]) <= LOOSE):
             return True
         return any(same_map(reply, stored) and _informative(stored) for stored in expected.mistakes_on(case).values())
     return real
@@ -165,8 +160,8 @@ def _real_on(expected, case: str):
 REAL_CASES = ("cam_zebra_class_340", "cam_zebra_default", "cam_zebra_layer3", "cam_zebra_layer2")
 
 
-def real_result(call, expected) -> None:
-    require_real(call, FUNCTION, [Probe(case, _real_on(expected, case)) for case in REAL_CASES],
+def real_result(call, expected, case_data) -> None:
+    require_real(call, FUNCTION, [Probe(case, _real_on(expected, case_data, case)) for case in REAL_CASES],
                  "Auf dem Bild „zebra“ erkennt das Modell Klasse 340 nur an der Textur der senkrechten Streifen; "
                  "die Karten dort heben diese Streifen nicht hervor und liegen weit von den erwarteten Karten.",
                  recognise=MISTAKES.recogniser(expected, call, CASE_TEXT))
@@ -232,8 +227,8 @@ def expect_reference(call, expected, case: str) -> np.ndarray:
 # -- checks --------------------------------------------------------------------------------
 
 @check(3, function="grad_cam", title="Ausgabeformat: np.ndarray, float32, Form (H, W), Werte in [0, 1]")
-def test_grad_cam_output_format(call, expected):
-    real_result(call, expected)
+def test_grad_cam_output_format(call, expected, case_data):
+    real_result(call, expected, case_data)
     case = "cam_default"
     reply = call(case)
     value = value_of(reply, FUNCTION)
@@ -250,17 +245,16 @@ def test_grad_cam_output_format(call, expected):
 
 
 @check(4, function="grad_cam", title="Eingebaute Wahrheit: jede Klasse leuchtet dort, wo das Modell sie erkennt")
-def test_grad_cam_planted_regions(call, expected):
-    for case, own, other, where in (
-            ("cam_class_235", RED, BLUE, "im roten Quadrat (Zeilen 4–21, Spalten 4–25)"),
-            ("cam_class_208", BLUE, RED, "im blauen Quadrat (Zeilen 28–43, Spalten 40–59)"),
-            ("cam_zebra_class_340", ZEBRA_STRIPES, ZEBRA_DECOY,
-             "in den senkrechten Streifen (Zeilen 22–43, Spalten 36–59), nicht in den gleichfarbigen "
-             "waagerechten (Spalten 4–27)")):
+def test_grad_cam_planted_regions(call, expected, case_data):
+    for case, own_kind, other_kind in PLANTED_TRUTHS:
+        layout = case_data[case]["input"]
+        own, other = region(layout, own_kind), region(layout, other_kind)
+        where = {"red": f"im roten Quadrat ({rows_columns(own)})", "blue": f"im blauen Quadrat ({rows_columns(own)})",
+                 "stripes": f"in den senkrechten Streifen ({rows_columns(own)}), nicht in den gleichfarbigen "
+                            f"waagerechten ({rows_columns(other)})"}[own_kind]
         cam = usable_map(call, expected, case)
         peak = np.unravel_index(np.argmax(cam), cam.shape)
-        inside = all(region.start <= index < region.stop for region, index in zip(own, peak))
-        if not (inside and cam[own].mean() > cam[other].mean() + 0.3):
+        if not peaks_in(cam, own, other):
             MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
             fail(f"Für {CASE_TEXT[case]} erkennt das Modell die Klasse {where}; dort muss die Karte am stärksten "
                  f"sein. Ihr Maximum liegt aber bei Zeile {peak[0]}, Spalte {peak[1]} (Mittel dort "
@@ -318,8 +312,8 @@ def test_grad_cam_bilinear_upsampling(call, expected):
 
 
 @check(2, function="grad_cam", title="Unbekannte Schicht: ValueError mit den verfügbaren Namen")
-def test_grad_cam_unknown_layer(call, expected):
-    real_result(call, expected)
+def test_grad_cam_unknown_layer(call, expected, case_data):
+    real_result(call, expected, case_data)
     case = "cam_unknown_layer"
     reply = call(case)
     expect_value_error(reply, FUNCTION, "einen unbekannten target_layer",
@@ -330,8 +324,8 @@ def test_grad_cam_unknown_layer(call, expected):
 
 
 @check(1, function="grad_cam", title="Konstante Karte wird zu Nullen (kein NaN)")
-def test_grad_cam_constant_map(call, expected):
-    real_result(call, expected)
+def test_grad_cam_constant_map(call, expected, case_data):
+    real_result(call, expected, case_data)
     case = "cam_constant"
     reply = call(case)
     value = value_of(reply, FUNCTION)
@@ -344,8 +338,8 @@ def test_grad_cam_constant_map(call, expected):
 
 
 @check(2, function="grad_cam", title="Keine Hooks und keine Gradienten (.grad) bleiben zurück")
-def test_grad_cam_no_hooks_or_gradients(call, expected):
-    real_result(call, expected)
+def test_grad_cam_no_hooks_or_gradients(call, expected, case_data):
+    real_result(call, expected, case_data)
     for case in ("cam_default", "cam_layer2"):
         reply = call(case)
         value_of(reply, FUNCTION)
@@ -359,8 +353,8 @@ def test_grad_cam_no_hooks_or_gradients(call, expected):
 
 
 @check(1, function="grad_cam", title="Modell (eval-Modus, Gewichte) und input_tensor bleiben unverändert")
-def test_grad_cam_model_and_input_unchanged(call, expected):
-    real_result(call, expected)
+def test_grad_cam_model_and_input_unchanged(call, expected, case_data):
+    real_result(call, expected, case_data)
     reply = call("cam_default")
     value_of(reply, FUNCTION)
     seen = reply.observations

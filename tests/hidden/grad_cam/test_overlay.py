@@ -19,6 +19,7 @@ neither.
 """
 
 import numpy as np
+import pytest
 
 from autograder.realness import Probe, require_real
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail, numeric_array,
@@ -34,13 +35,22 @@ CASE_TEXT = {
     "overlay_low_res": "einer Heatmap der Form (6, 8), alpha=0.4",
     "overlay_alpha_0": "alpha=0",
     "overlay_alpha_1": "alpha=1",
-    "overlay_viridis": "alpha=0.5, colormap='viridis'",
+    "overlay_viridis": "alpha={alpha:g}, colormap='viridis'",
     "overlay_pil": "einem PIL.Image als Bild",
-    "overlay_bad_alpha": "alpha=1.5",
+    "overlay_bad_alpha": "alpha={alpha:g}",
     "overlay_bad_range": "Heatmap-Werten über 1",
     "overlay_bad_heatmap_ndim": "einer 3-D-Heatmap",
     "overlay_bad_image": "einem Graustufenbild (H, W)",
 }
+
+CASE_TEXT_FORMS = dict(CASE_TEXT)
+
+
+@pytest.fixture(autouse=True)
+def _describe_this_gradings_cases(case_data):
+    """``CASE_TEXT`` with this grading's alphas: a fresh draw (autograder.engine.fresh) moves them."""
+    CASE_TEXT.update({case: form.format(**case_data[case]["kwargs"]) for case, form in CASE_TEXT_FORMS.items()})
+
 
 MISTAKES = Mistakes({
     "bgr_order": Mistake("Farbkanäle in BGR-Reihenfolge",

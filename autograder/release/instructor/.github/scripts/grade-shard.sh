@@ -3,7 +3,9 @@
 # Student repositories are cloned with STUDENTS_TOKEN, passed to git through the environment
 # only (never written to a file). Grading runs as root so workers get fresh namespaces and
 # run submission code as nobody: a runner's own user could read the token from /proc. With
-# NOTEBOOKS=true the students' notebooks are graded too, each in the notebook sandbox.
+# NOTEBOOKS=true the students' notebooks are graded too, each in the notebook sandbox. With
+# XAI_LAB_FRESH_CASES (the secret seed) every task grades on cases drawn from it; the seed goes
+# to the batch through the environment, never on a command line.
 set -euo pipefail
 workspace=$PWD
 case "$ROSTER" in
@@ -21,9 +23,12 @@ if [ -n "${STUDENTS_TOKEN:-}" ]; then
   git_auth=(GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.https://github.com/.extraheader
             "GIT_CONFIG_VALUE_0=AUTHORIZATION: basic ${basic}")
 fi
+if [ -n "${XAI_LAB_FRESH_CASES:-}" ]; then
+  echo "::add-mask::${XAI_LAB_FRESH_CASES}"
+fi
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  as_root=(sudo --non-interactive)
+  as_root=(sudo --non-interactive --preserve-env=XAI_LAB_FRESH_CASES)
 fi
 tasks=()
 if [ -n "${TASKS:-}" ]; then

@@ -1,0 +1,167 @@
+"""Freshly drawn cases: the instructor's authoritative run grades on cases no bundle holds.
+
+Every student's workflow can print the hidden bundle, stored reference results included,
+so a grade decided on the bundle's fixed cases is only as secret as the bundle. With a
+seed that only the instructor keeps, each task's ``cases.py`` draws new cases
+(``draw(seed)``: the same case names and functions, other planted positions, classes,
+texts, features, rows ...). The reference's results on them are computed here from
+``solutions/`` in workers, exactly as a student's calls run, and cached per seed, task,
+fixture set, drawn cases, reference source and engine version, so a batch pays once.
+
+A task's ``cases.py`` may define ``margin_problems(cases, reference) -> list[str]``: the
+planted truths its checks rely on, re-checked with their measured margins on the
+reference's results for this seed. A seed where one does not hold stops grading as an
+engine problem (exit 3); it is never graded silently.
+
+The seed itself is never written anywhere: results and reports carry only
+:func:`seed_label`, a digest that names the draw without revealing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import __version__
+from autograder.engine.expected import ExpectedValues, load_cases, run_cases, task_fixture_hashes, write
+from autograder.engine.runner import hash_tree
+from autograder.loading import load_module
+from autograder.suite import use_fixtures
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO / "solutions"
+CACHE = REPO / ".cache" / "fresh-cases"
+# Where a CI job or a script passes the seed without putting it on a command line (workers
+# never inherit it: they see only a short list of variables, autograder.engine.workers).
+SEED_VARIABLE = "XAI_LAB_FRESH_CASES"
+
+
+class FreshCasesError(RuntimeError):
+    """Fresh cases could not be drawn or do not hold their margins: an engine problem (exit 3)."""
+
+
+@dataclass(frozen=True)
+class FreshCases:
+    """The drawn cases of one seed and the reference's results on them, per task."""
+
+    label: str
+    cases: dict[str, dict[str, dict]]
+    expected: dict[str, ExpectedValues]
+
+
+def parse_seed(text: str) -> int:
+    """A seed as the instructor types it: a non-negative integer."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise ValueError(f"fresh-cases seed must be a non-negative integer, not {text!r}") from None
+    if seed < 0:
+        raise ValueError(f"fresh-cases seed must be a non-negative integer, not {seed}")
+    return seed
+
+
+def seed_from_environment() -> int | None:
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    return parse_seed(text) if text else None
+
+
+def seed_label(seed: int) -> str:
+    """``fresh-<digest>``: names the draw in results and reports without revealing the seed."""
+    return "fresh-" + hashlib.sha256(f"xai-lab fresh cases {seed}".encode()).hexdigest()[:12]
+
+
+def _cases_module(suite_dir: Path, fixtures: Path):
+    use_fixtures(fixtures)
+    return load_module(suite_dir / "cases.py", f"_fresh_cases_{suite_dir.name}")
+
+
+def draw(suite_dir: Path, fixtures: Path, seed: int) -> dict[str, dict]:
+    """The cases ``suite_dir``'s ``cases.py`` draws for ``seed``: the fixed cases' names and functions."""
+    task = suite_dir.name
+    module = _cases_module(suite_dir, fixtures)
+    if not callable(getattr(module, "draw", None)):
+        raise FreshCasesError(f"{task}: cases.py has no draw(seed), so it cannot be graded on fresh cases")
+    fixed = load_cases(suite_dir, fixtures)
+    drawn = module.draw(seed)
+    if set(drawn) != set(fixed):
+        raise FreshCasesError(f"{task}: draw({seed_label(seed)}) gives other case names than CASES: "
+                              f"missing {sorted(set(fixed) - set(drawn))}, extra {sorted(set(drawn) - set(fixed))}")
+    changed = sorted(name for name in fixed if drawn[name].get("function") != fixed[name].get("function"))
+    if changed:
+        raise FreshCasesError(f"{task}: drawn cases call other functions than the fixed ones: {changed}")
+    return drawn
+
+
+def margin_problems(suite_dir: Path, fixtures: Path, cases: dict, values: ExpectedValues) -> list[str]:
+    """What ``cases.py``'s ``margin_problems`` finds on the reference's results (none without one)."""
+    check = getattr(_cases_module(suite_dir, fixtures), "margin_problems", None)
+    if check is None:
+        return []
+    return list(check(cases, {case: values.reference_output(case) for case in cases}))
+
+
+def cache_key(seed: int, task: str, cases: dict, fixture_hashes: dict, reference: Path) -> str:
+    """Everything the reference's results on a draw depend on."""
+    digest = hashlib.sha256()
+    for part in (str(seed), task, __version__, json.dumps(cases, sort_keys=True, default=str),
+                 json.dumps(task_fixture_hashes(fixture_hashes, task), sort_keys=True),
+                 json.dumps(hash_tree(reference / "xai_lab"), sort_keys=True)):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _compute(task: str, cases: dict, target: Path, reference: Path, fixtures: Path, pool) -> None:
+    """Run ``cases`` on the reference and store the results in ``target`` (atomically)."""
+    outputs, hashes = run_cases(reference, fixtures, cases, task, pool=pool)
+    failed = {case: output["status"] for case, output in outputs.items() if output["status"] not in ("ok", "raised")}
+    if failed:
+        raise FreshCasesError(f"{task}: the reference did not answer on drawn cases: {failed}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        write(staging, cases, (outputs, hashes), mistakes={})
+        staging.rename(target)
+    except OSError:
+        if not target.is_dir():  # another process stored the same results first: theirs are as good
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, *, pool=None,
+            reference: Path = REFERENCE, cache: Path = CACHE, announce=lambda task: None) -> FreshCases:
+    """Draw every task's cases for ``seed`` and get the reference's results on them.
+
+    Parameters
+    ----------
+    tasks : the graded tasks; each needs ``draw`` in ``suites/<task>/cases.py``.
+    pool : warm workers to run the reference in (a batch's); without one, workers start here.
+    announce : called with a task's name before its reference results are computed (not when cached).
+
+    Raises
+    ------
+    FreshCasesError
+        A task cannot draw, the reference fails on a drawn case, or a margin does not hold.
+    """
+    fixtures = Path(fixtures).resolve()
+    fixture_hashes = hash_tree(fixtures)
+    drawn, values = {}, {}
+    for task in tasks:
+        suite_dir = Path(suites) / task
+        cases = draw(suite_dir, fixtures, seed)
+        target = Path(cache) / task / cache_key(seed, task, cases, fixture_hashes, Path(reference))
+        if not (target / "expected.json").is_file():
+            announce(task)
+            _compute(task, cases, target, Path(reference), fixtures, pool)
+        values[task] = ExpectedValues(target, task=task)
+        problems = margin_problems(suite_dir, fixtures, cases, values[task])
+        if problems:
+            raise FreshCasesError(f"{seed_label(seed)}: {task}: the planted truths do not hold their margins on "
+                                  "this seed: " + "; ".join(problems))
+        drawn[task] = cases
+    return FreshCases(label=seed_label(seed), cases=drawn, expected=values)

@@ -1,0 +1,113 @@
+"""Fresh cases (issue 15): the instructor's authoritative run grades on cases drawn from a secret
+seed, so the hidden bundle's stored results (which every student's workflow can print) are
+worth nothing there.
+
+- every task draws the fixed cases' names and calls anew, the same for the same seed;
+- a submission built from the leaked bundle scores full points on the fixed cases and at
+  most 10 % of them on fresh ones;
+- fair on every seed drawn: the reference and every allowed variation full points, every
+  listed mistake loses points in its function, on five seeds;
+- a seed whose planted truths miss their margins stops grading (exit 3), and the seed is
+  never written into a result.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from autograder.engine import fresh
+from autograder.engine.expected import load_cases
+from autograder.engine.grading import FIXTURES, SUITES, grade
+from autograder.engine.plugin import EngineError
+from autograder.reports.gradescope import as_json
+from autograder.reports.markdown import as_markdown
+from tests.project.editing import SOLUTIONS, Submission, build
+from tests.project.leaked_bundle import build_leaked_lookup
+from tests.project.tasks import TASKS
+
+SEEDS = (11, 12, 13, 14, 15)
+# The tasks whose cases.py draws fresh cases (every task, once each has its draw).
+DRAWING = ("grad_cam",)
+
+
+def points(result, function: str) -> float:
+    return sum(check.score for check in result.results if check.function == function)
+
+
+@pytest.mark.parametrize("task", DRAWING)
+def test_a_draw_keeps_the_cases_and_moves_their_inputs(task):
+    suite = SUITES / task
+    fixed = load_cases(suite, FIXTURES)
+    first, again, other = (fresh.draw(suite, FIXTURES, seed) for seed in (SEEDS[0], SEEDS[0], SEEDS[1]))
+    assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)  # deterministic
+    assert json.loads(json.dumps(first)) == first  # plain data: what travels to a worker
+    assert {name: case["function"] for name, case in first.items()} == \
+        {name: case["function"] for name, case in fixed.items()}
+    unchanged = sorted(name for name in fixed if first[name] == fixed[name])
+    assert not unchanged, f"cases a lookup of the bundle would still answer: {unchanged}"
+    assert first != other
+
+
+def test_a_submission_built_from_the_leaked_bundle_gains_nothing_on_fresh_cases(tmp_path, worker_pool):
+    submission = build_leaked_lookup(tmp_path / "leaked")
+    on_fixed = grade(submission, ["grad_cam"], pool=worker_pool)
+    on_fresh = [grade(submission, ["grad_cam"], pool=worker_pool, fresh_seed=seed) for seed in SEEDS[:2]]
+    scores = [points(result, "grad_cam") for result in on_fresh]
+    print(f"leaked lookup: grad_cam {points(on_fixed, 'grad_cam'):g}/30 on the fixed cases, {scores} on fresh ones")
+    assert points(on_fixed, "grad_cam") == 30
+    assert all(score <= 3 for score in scores), scores
+
+
+def _fair_on(task, seed, tmp_path, pool) -> None:
+    reference = grade(SOLUTIONS, [task.name], pool=pool, fresh_seed=seed)
+    assert not [r for r in reference.results if not r.passed], \
+        [(r.check, r.feedback) for r in reference.results if not r.passed]
+    for number, variant in enumerate(task.variants):
+        graded = grade(build(variant, tmp_path / f"variant{number}"), [task.name], pool=pool, fresh_seed=seed)
+        assert not [r for r in graded.results if not r.passed], \
+            (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
+    for number, group in enumerate(task.mutant_gradings()):
+        combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
+        graded = grade(build(combined, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed)
+        assert not [r for r in graded.results if r.internal_error], combined.name
+        for mutant in group:
+            lost = [r for r in graded.results if r.function in task.functions_of(mutant) and not r.passed]
+            assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("task", DRAWING)
+def test_fresh_cases_are_fair_on_every_seed(task, seed, tmp_path, worker_pool):
+    _fair_on(TASKS[task], seed, tmp_path, worker_pool)
+
+
+def test_a_seed_whose_margins_fail_is_an_engine_problem(tmp_path, worker_pool):
+    suites = tmp_path / "suites"
+    shutil.copytree(SUITES, suites, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(suites / "grad_cam" / "cases.py", "a") as cases:
+        cases.write("\n\ndef margin_problems(cases, reference):\n    return ['the red square lost its lead']\n")
+    with pytest.raises(EngineError) as raised:
+        grade(SOLUTIONS, ["grad_cam"], suites=suites, pool=worker_pool, fresh_seed=987654)
+    assert "grad_cam" in str(raised.value) and "the red square lost its lead" in str(raised.value)
+    assert "987654" not in str(raised.value)
+
+
+def test_results_name_the_draw_but_never_the_seed(worker_pool):
+    seed = 4242424242
+    result = grade(SOLUTIONS, ["grad_cam"], pool=worker_pool, fresh_seed=seed)
+    assert result.metadata.cases == fresh.seed_label(seed) != fresh.seed_label(seed + 1)
+    for text in (as_json(result), as_markdown(result)):
+        assert str(seed) not in text
+    assert grade(SOLUTIONS, ["grad_cam"], pool=worker_pool).metadata.cases == "fixed"
+
+
+def test_the_references_results_are_computed_once_per_seed(tmp_path, worker_pool):
+    computed = []
+    for _ in range(2):
+        prepared = fresh.prepare(SEEDS[0], ["grad_cam"], SUITES, FIXTURES, pool=worker_pool, cache=tmp_path,
+                                 announce=computed.append)
+    assert computed == ["grad_cam"]
+    assert set(prepared.cases["grad_cam"]) == set(prepared.expected["grad_cam"].meta["cases"])
