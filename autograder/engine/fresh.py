@@ -162,6 +162,6 @@ def prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, *, pool=N
         problems = margin_problems(suite_dir, fixtures, cases, values[task])
         if problems:
             raise FreshCasesError(f"{seed_label(seed)}: {task}: the planted truths do not hold their margins on "
-                                  "this seed: " + "; ".join(problems))
+                                  "this seed (grade with another seed): " + "; ".join(problems))
         drawn[task] = cases
     return FreshCases(label=seed_label(seed), cases=drawn, expected=values)

@@ -93,6 +93,14 @@ def _fresh_suite_modules(suites: Path):
                 del sys.modules[name]
 
 
+def _announcer(progress):
+    """Say on the progress display when the reference's results on fresh cases are computed (a pause)."""
+    note = getattr(progress, "note", None)
+    if note is None:
+        return lambda task: None
+    return lambda task: note(f"Frische Fälle: die Ergebnisse der Referenz für {task} werden berechnet …")
+
+
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
           limits: Limits | None = None, progress=None, manifest: Path | None = None,
           metadata: Metadata | None = None, pool: WorkerPool | None = None,
@@ -127,7 +135,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
     fresh = None
     if fresh_seed is not None:
         try:
-            fresh = fresh_cases.prepare(fresh_seed, tasks, suites, fixtures, pool=pool)
+            fresh = fresh_cases.prepare(fresh_seed, tasks, suites, fixtures, pool=pool, announce=_announcer(progress))
         except fresh_cases.FreshCasesError as error:
             raise EngineError(str(error)) from error
     runner = SubmissionRunner(submission, fixtures, limits, pool=pool)

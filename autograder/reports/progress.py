@@ -29,6 +29,10 @@ class CheckProgress:
             self._bar.start()
             self._task = self._bar.add_task("", total=total)
 
+    def note(self, text: str) -> None:
+        """A line about work before the checks (e.g. the reference's results for fresh cases)."""
+        print(text, file=self.stream, flush=True)
+
     def advance(self, result) -> None:
         self.done += 1
         label = f"{result.task}/{result.function}: {result.title}"
