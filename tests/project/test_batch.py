@@ -260,3 +260,31 @@ def test_notebook_points_stand_in_their_own_columns_and_survive_resume_and_merge
                              str(tmp_path / "merged")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert merged.returncode == 0, merged.stderr
     assert (tmp_path / "merged" / "gradebook.csv").read_bytes() == (out / "gradebook.csv").read_bytes()
+
+
+def test_a_batch_on_fresh_cases_grades_the_leaked_bundle_at_nothing_and_regrades_for_a_new_seed(classroom, tmp_path):
+    from autograder.engine.fresh import SEED_VARIABLE, seed_label
+    from autograder.reports.gradescope import read_results
+    from tests.project.leaked_bundle import build_leaked_lookup
+
+    root, _, _ = classroom
+    leaked = new_repo(tmp_path, "leaked")
+    commit_tree(leaked, build_leaked_lookup(tmp_path / "src-leaked"), BEFORE, "the bundle's results")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"student,repository\nanna,{root / 'ref'}\nlena,{leaked}\n")
+    out, seeds = tmp_path / "out", ("31337", "31338")
+    # The seed travels in the environment, as the instructor workflow passes its secret.
+    first = subprocess.run([sys.executable, "-m", "autograder", "batch", str(roster), "--out", str(out), *FAST],
+                           cwd=REPO, capture_output=True, text=True, timeout=900,
+                           env={**os.environ, SEED_VARIABLE: seeds[0]})
+    assert first.returncode == 0, first.stderr
+    book = gradebook(out)
+    assert book["anna"]["grad_cam"] == "30" and book["lena"]["grad_cam"] == "0", book
+    results = {name: (out / "results" / f"{name}.json").read_text() for name in ("anna", "lena")}
+    assert all(seeds[0] not in text for text in results.values())
+    assert read_results(out / "results" / "anna.json").metadata.cases == seed_label(int(seeds[0]))
+
+    second = batch(roster, "--out", out, *FAST, "--fresh-cases", seeds[1])
+    assert second.returncode == 0, second.stderr
+    assert read_results(out / "results" / "anna.json").metadata.cases == seed_label(int(seeds[1]))  # regraded
+    assert gradebook(out)["lena"]["grad_cam"] == "0"
