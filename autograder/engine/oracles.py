@@ -47,6 +47,8 @@ def pdp_truth(request: dict, fixtures: Path, grids: list) -> dict:
 
     data = load_module(Path(fixtures) / PDP_DATA_MODULE, "_trusted_pdp_data")
     X = data.check_rows(Path(fixtures) / PDP_CSV, as_array=True)
+    if request.get("rows") is not None:  # a fresh draw averages over a subset of the rows, in its order
+        X = X[np.asarray(request["rows"], dtype=np.intp)]
     model = data.load_model(Path(fixtures) / f"pdp/{request['model']}.joblib", as_array=True)
     names = request.get("features", [request.get("feature")])
     positions = [name if isinstance(name, int) else data.FEATURES.index(name) for name in names]

@@ -11,6 +11,7 @@ import numpy as np
 
 from autograder.model import Attachment
 from autograder.pictures import drawable
+from autograder.worker.calls.counterfactual_photo import case_image
 
 
 IMAGES = "counterfactual/images.npz"
@@ -28,7 +29,7 @@ def pictures(case_name: str, case: dict, reply, fixtures) -> list[Attachment]:
     value = reply.value if isinstance(reply.value, dict) else {}
     found = []
     with np.load(fixtures / IMAGES, allow_pickle=False) as images:
-        original = images[case["image"]].astype(np.float32)
+        original = case_image(images, case).astype(np.float32)
     found.append(Attachment(case_name, "image", original, "input", "Originalbild"))
     image = drawable(value.get("image"), (3,))
     if image is not None and image.shape == original.shape:

@@ -8,7 +8,7 @@
 - :func:`points_in_their_band`: whether a filled contour plot puts each grid point in the band
   of its value (the worker reports the bands as paths with their levels).
 - :func:`pd1_call`, :func:`pd2_call`, :func:`plot_call`: the named calls both suites' ``cases.py``
-  list, as the plain data the worker runs.
+  list, as the plain data the worker runs (a fresh draw adds the ``rows`` it averages over).
 """
 
 from __future__ import annotations
@@ -26,24 +26,30 @@ DEFAULT_PERCENTILES = (0.05, 0.95)
 RM, RAD, LSTAT = 5, 8, 11
 
 
-def pd1_call(model, feature, data="frame", oracle=False, **kwargs) -> dict:
+def _with_rows(call: dict, rows) -> dict:
+    # Without ``rows`` the case dict stays as the stored results of the fixed cases know it.
+    return call if rows is None else {**call, "rows": [int(row) for row in rows]}
+
+
+def pd1_call(model, feature, data="frame", oracle=False, rows=None, **kwargs) -> dict:
     """A ``partial_dependence_1d`` call on the fixture model ``model`` over the test rows as ``data``
     (``"frame"`` or ``"array"``); ``oracle`` asks the worker for the brute-force average at the
-    returned grid; ``kwargs`` go to the function."""
-    return {"function": "partial_dependence_1d", "model": model, "data": data, "feature": feature,
-            "oracle": oracle, "kwargs": kwargs}
+    returned grid; ``rows`` (positions among the test rows, in order) replaces all test rows by
+    those (a fresh draw); ``kwargs`` go to the function."""
+    return _with_rows({"function": "partial_dependence_1d", "model": model, "data": data, "feature": feature,
+                       "oracle": oracle, "kwargs": kwargs}, rows)
 
 
-def pd2_call(model, features, data="frame", oracle=False, **kwargs) -> dict:
+def pd2_call(model, features, data="frame", oracle=False, rows=None, **kwargs) -> dict:
     """A ``partial_dependence_2d`` call, as :func:`pd1_call` with two ``features``."""
-    return {"function": "partial_dependence_2d", "model": model, "data": data, "features": list(features),
-            "oracle": oracle, "kwargs": kwargs}
+    return _with_rows({"function": "partial_dependence_2d", "model": model, "data": data,
+                       "features": list(features), "oracle": oracle, "kwargs": kwargs}, rows)
 
 
-def plot_call(model, features, pass_ax=True, **kwargs) -> dict:
+def plot_call(model, features, pass_ax=True, rows=None, **kwargs) -> dict:
     """A ``plot_partial_dependence_2d`` call on the DataFrame, into a given ``ax`` or with ``ax=None``."""
-    return {"function": "plot_partial_dependence_2d", "model": model, "data": "frame", "features": list(features),
-            "pass_ax": pass_ax, "kwargs": kwargs}
+    return _with_rows({"function": "plot_partial_dependence_2d", "model": model, "data": "frame",
+                       "features": list(features), "pass_ax": pass_ax, "kwargs": kwargs}, rows)
 
 
 def grid_problem(grid, values, feature, grid_resolution: int = 50, percentiles=DEFAULT_PERCENTILES,

@@ -2,10 +2,11 @@
 
 Every call gets a CLIP model and processor loaded afresh from the hash-checked files of
 ``fixtures/clip_tokens/tiny_clip/`` (eager attention), and a fresh image: ``dog`` or
-``cat``, as a PIL image or, with ``"as_array": true``, a writable ``(H, W, 3)`` uint8
-array. ``"processor": "pads"`` gives a processor whose tokenizer pads every text to 77
-tokens unless the call asks otherwise (OpenAI's ``clip.tokenize`` always pads so): the
-contract's "a batch of one text padded or not", reached through the unchanged signature.
+``cat`` (a drawn case's ``"view"`` crops and mirrors it), as a PIL image or, with
+``"as_array": true``, a writable ``(H, W, 3)`` uint8 array. ``"processor": "pads"``
+gives a processor whose tokenizer pads every text to 77 tokens unless the call asks
+otherwise (OpenAI's ``clip.tokenize`` always pads so): the contract's "a batch of one
+text padded or not", reached through the unchanged signature.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 
 import numpy as np
 import torch  # noqa: F401  (loaded before any submission code)
-from PIL import Image
+from PIL import Image, ImageOps
 from transformers import CLIPConfig, CLIPModel, CLIPProcessor  # noqa: F401  (loaded before any submission code)
 from transformers.utils import logging as transformers_logging
 
@@ -45,6 +46,12 @@ transformers_logging.disable_progress_bar()
 _warm_up()
 
 
+def _view(image: Image.Image, view: dict) -> Image.Image:
+    """A drawn case's view of a fixture image: cropped to ``box`` (left, top, right, bottom), then mirrored."""
+    image = image.crop(tuple(int(value) for value in view["box"]))
+    return ImageOps.mirror(image) if view.get("flip") else image
+
+
 def _fresh_fixtures(request: dict, store):
     """Model, processor and image for one call, from verified files only."""
     fixture = store.module(FIXTURE_MODULE)
@@ -53,6 +60,8 @@ def _fresh_fixtures(request: dict, store):
     directory = store.path(f"{MODEL_DIR}/config.json").parent
     model, processor = fixture.load_tiny_clip(directory, **PROCESSORS[request["processor"]])
     image = fixture.load_image(request["image"], store.path(f"clip_tokens/{request['image']}.png"))
+    if "view" in request:
+        image = _view(image, request["view"])
     if request.get("as_array"):
         image = np.array(image, dtype=np.uint8)
     elif not isinstance(image, Image.Image):

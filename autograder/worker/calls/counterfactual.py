@@ -4,7 +4,8 @@ Imported by the TensorFlow worker before any submission code. At that moment it 
 the TensorFlow, Keras and numpy functions its observations rely on, so a submission
 that patches them later cannot blind the harness. Per call it
 
-- builds a fresh planted Keras model and a fresh copy of the fixture image;
+- builds a fresh planted Keras model and a fresh copy of the fixture image, changed as
+  a freshly drawn case says (``autograder.worker.calls.counterfactual_photo``);
 - wraps ``preprocess`` in a spy that records whether a ``GradientTape`` could record
   when it ran (inside a ``tf.function`` the spy runs while tracing, so it counts
   traces, not executions; only "ever called under a tape" is meaningful);
@@ -28,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.eager import record as _tape_record
 
+from autograder.worker.calls.counterfactual_photo import case_image
 from autograder.worker.calls import Prepared, adapter, plain
 
 MODEL_MODULE = "counterfactual/planted_model.py"
@@ -143,7 +145,7 @@ def _counterfactual(request: dict, store, module) -> Prepared:
     fixture = store.module(MODEL_MODULE)
     preprocessed = request.get("preprocess") == "caffe_like"
     model = fixture.build_model(store.path(WEIGHTS), preprocessed=preprocessed)
-    image = fixture.load_images(store.path(IMAGES))[request["image"]]
+    image = case_image(fixture.load_images(store.path(IMAGES)), request)
     image_before = _array(image, copy=True)
     spy = _PreprocessSpy(fixture.caffe_preprocess) if preprocessed else None
     kwargs = dict(request.get("kwargs", {}))

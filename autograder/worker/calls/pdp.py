@@ -58,10 +58,15 @@ if not getattr(_pd_module, "FORBIDDEN", False):
 
 
 def _fixtures(request: dict, store):
-    """Fresh rows and model of the case: ``(X, model)``."""
+    """Fresh rows and model of the case: ``(X, model)``; a drawn case's ``rows`` (positions among the
+    test rows, in their drawn order) with a fresh 0..n-1 index, as the fixed cases' rows have."""
     data = store.module(DATA_MODULE)
     as_array = request["data"] == "array"
     X = data.check_rows(store.path(CSV), as_array=as_array)
+    rows = request.get("rows")
+    if rows is not None:
+        positions = _array(rows, dtype=np.intp)
+        X = X[positions] if as_array else X.iloc[positions].reset_index(drop=True)
     model = data.load_model(store.path(f"pdp/{request['model']}.joblib"), as_array=as_array)
     return X, model
 

@@ -16,12 +16,19 @@ planted top word on every text. Zeros, uniform scores and scores by position are
 these: uniform scores differ from the reference's by at least 0.097 on every text,
 0.084 with ``method="gradient"``; scores growing with the position come within 0.018 on
 the two-token text but no closer than 0.13 on the others.
+
+Planted truths are read from the cases of the grading (``case_data``): the texts, which
+word of each is its planted noun (the one ``tiny_clip.NOUN`` names), the images and their
+drawn views. A fresh draw (``cases.draw``) moves them all, and ``CASE_TEXT`` describes the
+drawn values; ``cases.margin_problems`` re-checks the planted truths on the reference's
+results of every draw.
 """
 
 import functools
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
@@ -31,40 +38,24 @@ from autograder.suite import (Mistake, Mistakes, check, expect, expect_model_unc
 TOLERANCE = 1e-4
 LOOSE_SIMILARITY = 0.05
 LOOSE_SCORES = 0.04
-TEXT_CASES = {
-    "a cute dog in a park": "tokens_a_cute_dog_in_a_park",
-    "a large German Shepherd": "tokens_a_large_german_shepherd",
-    "a small kitten on a chair": "tokens_a_small_kitten_on_a_chair",
-    "a carrot": "tokens_a_carrot",
-    "a photo of a cat": "tokens_a_photo_of_a_cat",
-    "a photo of a dog": "tokens_a_photo_of_a_dog",
-}
-TOKEN_CASES = (*TEXT_CASES.values(), "tokens_unknown_word")
+# The six cases of one text each (the fixed cases' texts are tiny_clip.TEXTS, in this order).
+TEXT_CASES = ("tokens_a_cute_dog_in_a_park", "tokens_a_large_german_shepherd", "tokens_a_small_kitten_on_a_chair",
+              "tokens_a_carrot", "tokens_a_photo_of_a_cat", "tokens_a_photo_of_a_dog")
+TOKEN_CASES = (*TEXT_CASES, "tokens_unknown_word")
 SIMILARITY_CASES = ("similarity_dog", "similarity_cat_array", "similarity_dog_array", "similarity_one_text",
                     "similarity_pads")
 PADDED_CASES = ("tokens_dog_park_pads", "tokens_shepherd_pads")
 GRADIENT_CASES = ("gradient_dog_park", "gradient_dog_park_cat_image", "gradient_kitten_cat_image",
                   "gradient_shepherd_pads")
-BEST_TEXT = {"similarity_dog": 0, "similarity_cat_array": 2}  # index into the case's texts
-UNRELATED_TEXT = 3  # "a carrot"
+# Cases of the six planted texts, where the image's planted best text and "a carrot" must come out on top and bottom.
+RANKING_CASES = ("similarity_dog", "similarity_cat_array")
 SPECIAL_TOKENS = ("<|startoftext|>", "<|endoftext|>")
-CASE_TEXT = {
-    "similarity_dog": "das Hundebild (PIL) und sechs Texte",
-    "similarity_cat_array": "das Katzenbild als Array und sechs Texte",
-    "similarity_dog_array": "das Hundebild als Array und sechs Texte",
-    "similarity_one_text": "das Katzenbild und einen Text",
-    "similarity_pads": "einen Prozessor, der auf 77 Tokens auffüllt",
-    "tokens_unknown_word": "„a zebra“ (ein Wort ohne eigenes Token)",
-    "tokens_dog_park_cat_image": "„a cute dog in a park“ mit dem Katzenbild",
-    "tokens_dog_park_pads": "„a cute dog in a park“ mit einem Prozessor, der auf 77 Tokens auffüllt",
-    "tokens_shepherd_pads": "„a large German Shepherd“ mit einem Prozessor, der auf 77 Tokens auffüllt",
-    "tokens_unknown_method": "method='saliency'",
-    "gradient_dog_park": "„a cute dog in a park“, method='gradient', Hundebild",
-    "gradient_dog_park_cat_image": "„a cute dog in a park“, method='gradient', Katzenbild",
-    "gradient_kitten_cat_image": "„a small kitten on a chair“, method='gradient', Katzenbild",
-    "gradient_shepherd_pads": "„a large German Shepherd“, method='gradient', auf 77 Tokens aufgefüllt",
-    **{case: f"„{text}“" for text, case in TEXT_CASES.items()},
-}
+IMAGE_NAMES = {"dog": "Hundebild", "cat": "Katzenbild"}
+TEXT_COUNTS = {1: "einen Text", 2: "zwei Texte", 3: "drei Texte", 4: "vier Texte", 5: "fünf Texte", 6: "sechs Texte"}
+PADS = "einem Prozessor, der auf 77 Tokens auffüllt"
+# German descriptions of this grading's cases (``_this_gradings_cases`` fills both before every check).
+CASE_TEXT: dict[str, str] = {}
+CASE_DATA: dict[str, dict] = {}
 
 
 # -- clip_similarity ------------------------------------------------------------------
@@ -100,6 +91,59 @@ def planted():
     """``fixtures/clip_tokens/tiny_clip.py``, which states the planted truth (``NOUN``, ``FUNCTION_WORDS``)
     and imports nothing heavy: the trusted process never imports torch for it."""
     return _planted_in(trusted_fixtures())
+
+
+# -- this grading's cases ----------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _this_gradings_cases(case_data):
+    """Texts, images and their views come from the cases themselves, and ``CASE_TEXT`` describes
+    them: a fresh draw (``autograder.engine.fresh``) moves them. Every helper names its case in the
+    feedback, so they read these module tables instead of taking one more argument each; a
+    grading imports this module afresh and runs its checks one at a time."""
+    CASE_DATA.clear()
+    CASE_DATA.update(case_data)
+    CASE_TEXT.clear()
+    CASE_TEXT.update({case: describe_case(case) for case in case_data})
+
+
+def text_of(case: str) -> str:
+    return CASE_DATA[case]["text"]
+
+
+def noun_of(text: str) -> str | None:
+    """The planted noun of ``text``: its word that ``tiny_clip.NOUN`` names as a text's top token."""
+    nouns = set(planted().NOUN.values())
+    return next((word for word in text.lower().split() if word in nouns), None)
+
+
+def image_text(case: dict, article: str = "das") -> str:
+    """E.g. ``das Katzenbild (Ausschnitt x 8–92, y 4–60, gespiegelt) als Array`` (``article="dem"`` after "mit")."""
+    text = f"{article} {IMAGE_NAMES[case['image']]}"
+    if "view" in case:
+        (left, top, right, bottom), flip = case["view"]["box"], case["view"].get("flip")
+        text += f" (Ausschnitt x {left}–{right}, y {top}–{bottom}{', gespiegelt' if flip else ''})"
+    return text + (" als Array" if case.get("as_array") else "")
+
+
+def describe_case(name: str) -> str:
+    case = CASE_DATA[name]
+    pads = case.get("processor") == "pads"
+    if case["function"] == "clip_similarity":
+        texts = case["texts"]
+        count = TEXT_COUNTS.get(len(texts), f"{len(texts)} Texte")
+        count += f" („{texts[0]}“)" if len(texts) == 1 else ""
+        return f"{image_text(case)} und {count}" + (f", mit {PADS}" if pads else "")
+    text, method = case["text"], case.get("kwargs", {}).get("method")
+    known = {word for fixed in planted().TEXTS for word in fixed.lower().split()}
+    parts = [f"„{text}“"] + [f"„{word}“ ohne eigenes Token" for word in text.lower().split() if word not in known]
+    if method:
+        parts.append(f"method='{method}'")
+    if method == "gradient" or case.get("as_array"):
+        parts.append(f"mit {image_text(case, 'dem')}")  # the attention never depends on the image
+    if pads:
+        parts.append(f"mit {PADS}")
+    return ", ".join(parts)
 
 
 def _similarity_values(value, n: int) -> np.ndarray | None:
@@ -185,13 +229,16 @@ def test_similarity_matches_reference(call, expected):
 
 @check(1, function="clip_similarity", title="Eingebaute Wahrheit: beste Beschreibung oben, „a carrot“ unten")
 def test_similarity_planted_ranking(call, expected):
-    for case, best in BEST_TEXT.items():
+    for case in RANKING_CASES:
+        texts = CASE_DATA[case]["texts"]
+        best_text, unrelated_text = planted().BEST_TEXT[CASE_DATA[case]["image"]], planted().UNRELATED_TEXT
+        best, unrelated = texts.index(best_text), texts.index(unrelated_text)
         actual = similarities(call, expected, case)
-        if not (int(np.argmax(actual)) == best and int(np.argmin(actual)) == UNRELATED_TEXT):
+        if not (int(np.argmax(actual)) == best and int(np.argmin(actual)) == unrelated):
             SIMILARITY_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
-            fail(f"Für {CASE_TEXT[case]} passt im Testmodell Text Nr. {best + 1} am besten und „a carrot“ "
-                 f"(Nr. {UNRELATED_TEXT + 1}) am schlechtesten; erhalten: am besten Nr. {int(np.argmax(actual)) + 1}, "
-                 f"am schlechtesten Nr. {int(np.argmin(actual)) + 1}.")
+            fail(f"Für {CASE_TEXT[case]} passt im Testmodell Text Nr. {best + 1} („{best_text}“) am besten und "
+                 f"„{unrelated_text}“ (Nr. {unrelated + 1}) am schlechtesten; erhalten: am besten Nr. "
+                 f"{int(np.argmax(actual)) + 1}, am schlechtesten Nr. {int(np.argmin(actual)) + 1}.")
 
 
 @check(1, function="clip_similarity", title="Modell bleibt unverändert (Gewichte, requires_grad, .grad, Modus)")
@@ -288,13 +335,13 @@ def reference_pair(expected, case) -> tuple[list, np.ndarray]:
 
 
 def planted_on_every_text(call) -> bool:
-    for text, case in TEXT_CASES.items():
+    for case in TEXT_CASES:
         reply = call(case)
         pair = _pair(reply.value) if reply.ok else None
-        words = text.lower().split()
+        words = text_of(case).lower().split()
         if pair is None or len(pair[1]) != len(words) or not np.isfinite(pair[1]).all():
             return False
-        if words[int(np.argmax(pair[1]))] != planted().NOUN[text]:
+        if words[int(np.argmax(pair[1]))] != noun_of(text_of(case)):
             return False
     return True
 
@@ -368,7 +415,7 @@ def test_tokens_exact(call, expected):
 @check(2, function="token_importance", title="Werte: np.ndarray, float32, eine pro Token, nicht negativ, Summe 1")
 def test_scores_valid(call, expected):
     real_tokens(call, expected)
-    for case in TEXT_CASES.values():
+    for case in TEXT_CASES:
         reply = call(case)
         tokens, scores = tokens_and_scores(call, expected, case)
         value = reply.value
@@ -424,12 +471,13 @@ def test_scores_match_reference(call, expected):
 
 @check(1, function="token_importance", title="Eingebaute Wahrheit: Inhaltswörter vor „a“/„in“")
 def test_scores_planted_content_words(call, expected):
-    for text, case in TEXT_CASES.items():
+    for case in TEXT_CASES:
+        text = text_of(case)
         _, scores = tokens_and_scores(call, expected, case)
         words = text.lower().split()  # every word of these texts is one token
         ok = len(scores) == len(words) and np.isfinite(scores).all()
         top = words[int(np.argmax(scores))] if ok else None
-        noun, function_words = planted().NOUN[text], planted().FUNCTION_WORDS
+        noun, function_words = noun_of(text), planted().FUNCTION_WORDS
         content = sum(float(s) for word, s in zip(words, scores) if word not in function_words) if ok else 0.0
         if not (ok and top == noun and content > float(scores.sum()) / 2):
             TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
@@ -488,8 +536,11 @@ def test_only_gradient_depends_on_image(call, expected):
     if not (attention_dog.shape == attention_cat.shape and np.abs(attention_dog - attention_cat).max() <= TOLERANCE):
         for case in ("tokens_dog_park_cat_image", "tokens_a_cute_dog_in_a_park"):
             TOKEN_MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
-        fail("Mit method='attention' hängen die Werte vom Bild ab (Hunde- und Katzenbild geben verschiedene Werte "
-             "oder keine vergleichbaren), CLIPs Textencoder sieht das Bild aber nie.")
+        first, second = (image_text(CASE_DATA[case])
+                         for case in ("tokens_a_cute_dog_in_a_park", "tokens_dog_park_cat_image"))
+        fail(f"Mit method='attention' hängen die Werte vom Bild ab ({first} und {second} geben für "
+             f"„{text_of('tokens_dog_park_cat_image')}“ verschiedene Werte oder keine vergleichbaren), CLIPs "
+             "Textencoder sieht das Bild aber nie.")
     _, gradient_dog = tokens_and_scores(call, expected, "gradient_dog_park")
     _, gradient_cat = tokens_and_scores(call, expected, "gradient_dog_park_cat_image")
     reference_change = np.abs(expected["gradient_dog_park"]["scores"].astype(np.float64)
@@ -498,8 +549,10 @@ def test_only_gradient_depends_on_image(call, expected):
     if not change >= reference_change / 2:
         TOKEN_MISTAKES.fail_if_recognised(expected, "gradient_dog_park_cat_image", call("gradient_dog_park_cat_image"),
                                           call, CASE_TEXT["gradient_dog_park_cat_image"])
-        fail(f"Mit method='gradient' ändern sich die Werte für das Katzen- statt des Hundebildes nur um {change:.3g}, "
-             f"erwartet ist eine Änderung um {reference_change:.3g}.")
+        first, second = (image_text(CASE_DATA[case], "dem")
+                         for case in ("gradient_dog_park_cat_image", "gradient_dog_park"))
+        fail(f"Mit method='gradient' ändern sich die Werte für „{text_of('gradient_dog_park')}“ mit {first} statt "
+             f"{second} nur um {change:.3g}, erwartet ist eine Änderung um {reference_change:.3g}.")
 
 
 @check(1, function="token_importance", title="method='gradient' hinterlässt keine Gradienten und Hooks", bonus=True)

@@ -17,6 +17,10 @@ variants and mutants of ``tests/project/counterfactual_submissions.py`` on these
   overshoot stay close too (never stopping 1.095x, a learning rate of 0.1 1.09-1.11x).
   The factor 1.05 catches those and leaves 50x the variations' spread.
 
+Every value that moves with a fresh draw (the photo's change, targets, settings, budgets,
+invalid arguments) is read from the ``case_data`` fixture, and :func:`case_text` describes
+the drawn cases; the fixed cases read as they always did.
+
 Real result: on one of the cases that reach the dog, the returned image is closer to the
 reference's counterfactual than ``LOOSE`` times the reference's change (the original
 image returned is exactly 1 times away, a fixed blend further), or the result is the
@@ -28,7 +32,7 @@ import numpy as np
 
 from autograder.realness import Probe, require_real
 from autograder.suite import Mistake, Mistakes, check, expect, expect_value_error, fail
-from autograder.task_checks.counterfactual import DOG, UNREACHABLE, result_fields, returned_image
+from autograder.task_checks.counterfactual import CAT, DOG, UNREACHABLE, result_fields, returned_image
 
 FUNCTION = "generate_counterfactual"
 SHAPE = (32, 48, 3)
@@ -44,20 +48,7 @@ VALUE_CASES = ("cat_to_dog", "cat_to_dog_caffe", "cat_to_dog_settings", "cat_to_
                "cat_already_cat", "cat_to_unreachable")
 REACHING_CASES = ("cat_to_dog", "cat_to_dog_settings")
 TENSOR_TYPES = ("EagerTensor", "Tensor", "ResourceVariable", "Variable", "ndarray")
-CASE_TEXT = {
-    "cat_to_dog": "Katze → Schäferhund (235)",
-    "cat_to_dog_caffe": "Katze → Schäferhund mit preprocess",
-    "cat_to_dog_settings": "Katze → Schäferhund mit learning_rate=0.02, distance_weight=0.03",
-    "cat_to_dog_small_budget": "Katze → Schäferhund mit steps=10",
-    "cat_already_cat": "Ziel 281, das das Originalbild schon ist",
-    "cat_to_unreachable": "Ziel 207 (unerreichbar), steps=80",
-    "bad_target_too_large": "target_class=1000 (das Modell hat nur 1000 Klassen, 0 bis 999)",
-    "bad_target_negative": "target_class=-1",
-    "bad_image_batch": "ein Bild der Form (1, H, W, 3) (ein Batch statt eines Bildes)",
-    "bad_image_gray": "ein Graustufenbild der Form (H, W)",
-    "bad_image_uint8_range": "ein Bild mit Werten in [0, 255] statt [0, 1]",
-    "bad_image_negative": "ein Bild mit negativen Werten",
-}
+CLASS_NAMES = {CAT: "tabby cat", DOG: "Schäferhund", UNREACHABLE: "golden retriever"}
 BAD_INPUTS = ("bad_target_too_large", "bad_target_negative", "bad_image_batch", "bad_image_gray",
               "bad_image_uint8_range", "bad_image_negative")
 
@@ -100,6 +91,54 @@ MISTAKES = Mistakes({
 }, subject="Das Ergebnis")
 
 
+def _photo_text(photo: dict) -> str:
+    """German description of how a drawn case changed the photo."""
+    rows, columns = photo["shift"]
+    parts = (["gespiegelt"] if photo["flip"] else []) + [
+        f"um ({rows}, {columns}) Pixel (Zeile, Spalte) verschoben", f"Helligkeit ×{photo['brightness']}",
+        f"Rauschen σ={photo['noise']}"]
+    return f" [Foto: {', '.join(parts)}]"
+
+
+def case_text(case_data: dict) -> dict[str, str]:
+    """German descriptions of this grading's cases, with the targets, settings and budgets they use."""
+    def target(case):
+        return case_data[case]["target_class"]
+
+    def kwarg(case, name):
+        return case_data[case]["kwargs"][name]
+
+    negative = case_data["bad_image_negative"].get("invalid")
+    settings = case_data["cat_to_dog_settings"]["kwargs"]
+    texts = {
+        "cat_to_dog": f"Katze → Schäferhund ({target('cat_to_dog')})",
+        "cat_to_dog_caffe": "Katze → Schäferhund mit preprocess",
+        "cat_to_dog_settings": (f"Katze → Schäferhund mit learning_rate={settings['learning_rate']}, "
+                                f"distance_weight={settings['distance_weight']}"),
+        "cat_to_dog_small_budget": f"Katze → Schäferhund mit steps={kwarg('cat_to_dog_small_budget', 'steps')}",
+        "cat_already_cat": f"Ziel {target('cat_already_cat')}, das das Originalbild schon ist",
+        "cat_to_unreachable": (f"Ziel {target('cat_to_unreachable')} (unerreichbar), "
+                               f"steps={kwarg('cat_to_unreachable', 'steps')}"),
+        "bad_target_too_large": (f"target_class={target('bad_target_too_large')} (das Modell hat nur 1000 Klassen, "
+                                 "0 bis 999)"),
+        "bad_target_negative": f"target_class={target('bad_target_negative')}",
+        "bad_image_batch": "ein Bild der Form (1, H, W, 3) (ein Batch statt eines Bildes)",
+        "bad_image_gray": "ein Graustufenbild der Form (H, W)",
+        "bad_image_uint8_range": "ein Bild mit Werten in [0, 255] statt [0, 1]",
+        "bad_image_negative": "ein Bild mit negativen Werten"
+                              + (f" (Foto minus {negative['offset']})" if negative else ""),
+    }
+    photo = case_data["cat_to_dog"].get("photo")
+    if photo:  # a drawn photo: the results are judged on it, so say which one
+        texts.update({case: texts[case] + _photo_text(photo) for case in VALUE_CASES})
+    return texts
+
+
+def class_text(cls: int) -> str:
+    """A class with its name where the planted model gives it one, e.g. ``281 (tabby cat)``."""
+    return f"{cls} ({CLASS_NAMES[cls]})" if cls in CLASS_NAMES else str(cls)
+
+
 def _fields(value) -> dict | None:
     return value if isinstance(value, dict) and "image" in value else None
 
@@ -137,7 +176,7 @@ def _original(expected) -> np.ndarray:
     return np.asarray(expected["cat_already_cat"]["image"], dtype=np.float64)
 
 
-def real_result(call, expected) -> None:
+def real_result(call, expected, texts) -> None:
     original = _original(expected)
 
     def probe(case):
@@ -158,7 +197,7 @@ def real_result(call, expected) -> None:
                  "Die zurückgegebenen Bilder für Katze → Schäferhund liegen weiter von den erwarteten Counterfactuals "
                  f"entfernt als das {LOOSE}-Fache der erwarteten Änderung (das unveränderte Originalbild liegt genau "
                  "1-mal so weit weg).",
-                 recognise=MISTAKES.recogniser(expected, call, CASE_TEXT))
+                 recognise=MISTAKES.recogniser(expected, call, texts))
 
 
 def _changes_image(stored, original) -> bool:
@@ -168,18 +207,18 @@ def _changes_image(stored, original) -> bool:
     return image.size == original.size and np.abs(image.reshape(original.shape) - original).max() > 0.01
 
 
-def outcome(call, expected, case):
+def outcome(call, expected, texts, case):
     """The submission's result fields for ``case`` and the observations, failing if it is unusable."""
     reply = call(case)
-    return result_fields(reply, lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case]))
+    return result_fields(reply, lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, texts[case]))
 
 
 def image_of(value) -> np.ndarray:
     return returned_image(value, SHAPE)
 
 
-def recognise(call, expected, case) -> None:
-    MISTAKES.fail_if_recognised(expected, case, call(case), call, CASE_TEXT[case])
+def recognise(call, expected, texts, case) -> None:
+    MISTAKES.fail_if_recognised(expected, case, call(case), call, texts[case])
 
 
 def first_difference(actual, reference) -> int | None:
@@ -212,17 +251,18 @@ def trajectory_problem(value, reference) -> str:
 
 
 @check(2, function=FUNCTION, title="Ergebnisformat: CounterfactualResult, image float32 (H, W, 3), ganze Zahlen, bool")
-def test_counterfactual_result_format(call, expected):
-    real_result(call, expected)
+def test_counterfactual_result_format(call, expected, case_data):
+    texts = case_text(case_data)
+    real_result(call, expected, texts)
     case = "cat_to_dog"
-    value, seen = outcome(call, expected, case)
+    value, seen = outcome(call, expected, texts, case)
     types = seen.get("field_types", {})
     expect(seen.get("result_type") == "CounterfactualResult" and seen.get("is_dataclass"),
            f"Zurückgegeben wurde {seen.get('result_type')}, erwartet die Dataclass CounterfactualResult aus "
            "xai_lab/counterfactual.py.")
     image = np.asarray(value["image"])
     if image.shape != SHAPE:
-        recognise(call, expected, case)
+        recognise(call, expected, texts, case)
     expect(types.get("image") == "ndarray" and image.shape == SHAPE and image.dtype == np.float32,
            f"image muss ein np.ndarray der Form {SHAPE} mit dtype float32 sein (erhalten: {types.get('image')}, "
            f"Form {image.shape}, dtype {image.dtype}).")
@@ -241,108 +281,115 @@ def test_counterfactual_result_format(call, expected):
 
 
 @check(3, function=FUNCTION, title="Ziel erreicht und korrekt berichtet (Katze → Schäferhund)")
-def test_counterfactual_reaches_target(call, expected):
+def test_counterfactual_reaches_target(call, expected, case_data):
+    texts = case_text(case_data)
     # Any image the model calls 235 reaches the target; only the optimisation's result counts.
-    real_result(call, expected)
+    real_result(call, expected, texts)
     for case in REACHING_CASES:
-        value, _ = outcome(call, expected, case)
-        reference = expected[case]
-        right = (value["original_class"] == int(reference["original_class"]) and value["target_class"] == DOG
-                 and value["predicted_class"] == DOG and value["success"] is True)
+        value, _ = outcome(call, expected, texts, case)
+        reference, target = expected[case], case_data[case]["target_class"]
+        right = (value["original_class"] == int(reference["original_class"]) and value["target_class"] == target
+                 and value["predicted_class"] == target and value["success"] is True)
         if not right:
-            recognise(call, expected, case)
+            recognise(call, expected, texts, case)
         expect(value["original_class"] == int(reference["original_class"]),
                f"original_class ist {value['original_class']}, das Modell sagt für das Originalbild aber "
-               f"{int(reference['original_class'])} (tabby cat) voraus.")
-        expect(value["target_class"] == DOG, f"target_class ist {value['target_class']}, gefragt war {DOG}.")
-        expect(value["predicted_class"] == DOG,
-               f"Fall {CASE_TEXT[case]}: Das Ziel {DOG} wurde nicht erreicht; die Vorhersage für das zurückgegebene "
+               f"{class_text(int(reference['original_class']))} voraus.")
+        expect(value["target_class"] == target, f"target_class ist {value['target_class']}, gefragt war {target}.")
+        expect(value["predicted_class"] == target,
+               f"Fall {texts[case]}: Das Ziel {target} wurde nicht erreicht; die Vorhersage für das zurückgegebene "
                f"Bild ist {value['predicted_class']} nach {value['steps']} Updates, die Referenz erreicht das Ziel "
                f"nach {int(reference['steps'])} Updates.")
         expect(value["success"] is True,
-               f"Das Modell sagt für das zurückgegebene Bild {DOG} = target_class voraus, aber success ist "
+               f"Das Modell sagt für das zurückgegebene Bild {target} = target_class voraus, aber success ist "
                f"{value['success']}.")
 
 
 @check(2, function=FUNCTION, title="Die Änderung bleibt klein, distance ist ihre L2-Norm")
-def test_counterfactual_change_is_small(call, expected):
+def test_counterfactual_change_is_small(call, expected, case_data):
+    texts = case_text(case_data)
     original = _original(expected)
     for case in REACHING_CASES:
-        value, _ = outcome(call, expected, case)
+        value, _ = outcome(call, expected, texts, case)
         reference = expected[case]
-        if value["predicted_class"] != DOG:
-            recognise(call, expected, case)
-            fail(f"Fall {CASE_TEXT[case]}: das Ziel wurde nicht erreicht, daher lässt sich der Abstand nicht "
+        if value["predicted_class"] != case_data[case]["target_class"]:
+            recognise(call, expected, texts, case)
+            fail(f"Fall {texts[case]}: das Ziel wurde nicht erreicht, daher lässt sich der Abstand nicht "
                  "beurteilen.")
         change = float(np.linalg.norm(image_of(value) - original))
         limit = DISTANCE_FACTOR * float(reference["distance"])
         reported = value["distance"]
         if change > limit or reported is None or abs(reported - change) > DISTANCE_RTOL * max(change, 1.0):
-            recognise(call, expected, case)
+            recognise(call, expected, texts, case)
         expect(change <= limit,
-               f"Fall {CASE_TEXT[case]}: die Änderung ist zu groß, L2-Abstand {change:.2f}, die Referenz braucht "
+               f"Fall {texts[case]}: die Änderung ist zu groß, L2-Abstand {change:.2f}, die Referenz braucht "
                f"{float(reference['distance']):.2f} (erlaubt bis {limit:.2f}).")
         expect(reported is not None and abs(reported - change) <= DISTANCE_RTOL * max(change, 1.0),
                f"distance ist {reported}, die L2-Norm der Änderung image − Original ist aber {change:.6g}.")
 
 
 @check(2, function=FUNCTION, title="Werte bleiben in [0, 1] (Clipping nach jedem Schritt)")
-def test_counterfactual_stays_in_unit_range(call, expected):
-    real_result(call, expected)
+def test_counterfactual_stays_in_unit_range(call, expected, case_data):
+    texts = case_text(case_data)
+    real_result(call, expected, texts)
     for case in VALUE_CASES:
-        value, _ = outcome(call, expected, case)
+        value, _ = outcome(call, expected, texts, case)
         image = image_of(value)
         low, high = float(np.min(image)), float(np.max(image))
         if not (np.isfinite(image).all() and low >= -RANGE_TOLERANCE and high <= 1 + RANGE_TOLERANCE):
-            recognise(call, expected, case)
-        expect(np.isfinite(image).all(), f"image enthält NaN oder unendliche Werte (Fall {CASE_TEXT[case]}).")
+            recognise(call, expected, texts, case)
+        expect(np.isfinite(image).all(), f"image enthält NaN oder unendliche Werte (Fall {texts[case]}).")
         expect(low >= -RANGE_TOLERANCE and high <= 1 + RANGE_TOLERANCE,
-               f"Fall {CASE_TEXT[case]}: das Bild hat Werte in [{low:.4g}, {high:.4g}], erlaubt ist nur [0, 1].")
+               f"Fall {texts[case]}: das Bild hat Werte in [{low:.4g}, {high:.4g}], erlaubt ist nur [0, 1].")
 
 
 @check(3, function=FUNCTION, title="Stoppt beim ersten Update, das das Ziel erreicht; steps zählt die Updates")
-def test_counterfactual_stops_at_first_success(call, expected):
+def test_counterfactual_stops_at_first_success(call, expected, case_data):
+    texts = case_text(case_data)
     for case in ("cat_to_dog", "cat_to_dog_settings", "cat_already_cat", "cat_to_dog_small_budget",
                  "cat_to_unreachable"):
-        value, _ = outcome(call, expected, case)
+        value, _ = outcome(call, expected, texts, case)
         steps, wanted = value["steps"], int(expected[case]["steps"])
         if steps != wanted:
-            recognise(call, expected, case)
-            fail(f"Fall {CASE_TEXT[case]}: steps={steps}, die Referenz macht {wanted} Updates (sie prüft vor jedem "
+            recognise(call, expected, texts, case)
+            fail(f"Fall {texts[case]}: steps={steps}, die Referenz macht {wanted} Updates (sie prüft vor jedem "
                  "Update die Vorhersage für das aktuelle x).")
 
 
 @check(2, function=FUNCTION, title="history: ein Eintrag pro Update mit loss und target_probability wie die Referenz")
-def test_counterfactual_history(call, expected):
+def test_counterfactual_history(call, expected, case_data):
+    texts = case_text(case_data)
     for case in REACHING_CASES:
-        value, _ = outcome(call, expected, case)
+        value, _ = outcome(call, expected, texts, case)
         problem = "" if not value.get("history_problem") and value["history_length"] == value["steps"] else (
             f"history hat {value['history_length']} Einträge bei steps={value['steps']}: es braucht genau einen "
             "Eintrag (Dict mit loss und target_probability) pro Update.")
         problem = problem or trajectory_problem(value, expected[case])
         if problem:
-            recognise(call, expected, case)
-            fail(f"Fall {CASE_TEXT[case]}: {problem}")
+            recognise(call, expected, texts, case)
+            fail(f"Fall {texts[case]}: {problem}")
 
 
 @check(1, function=FUNCTION, title="Das übergebene Bild bleibt unverändert")
-def test_counterfactual_leaves_image_unchanged(call, expected):
-    real_result(call, expected)
+def test_counterfactual_leaves_image_unchanged(call, expected, case_data):
+    texts = case_text(case_data)
+    real_result(call, expected, texts)
     for case in VALUE_CASES:
-        _, seen = outcome(call, expected, case)
+        _, seen = outcome(call, expected, texts, case)
         if seen.get("image_changed"):
-            MISTAKES.observed("mutates_image", f"Im Fall {CASE_TEXT[case]} wurde das übergebene image verändert "
+            MISTAKES.observed("mutates_image", f"Im Fall {texts[case]} wurde das übergebene image verändert "
                                                "(In-place-Operation).")
 
 
 @check(2, function=FUNCTION, title="preprocess wird im differenzierbaren Pfad verwendet (im GradientTape, genau einmal)")
-def test_counterfactual_uses_preprocess_in_tape(call, expected):
+def test_counterfactual_uses_preprocess_in_tape(call, expected, case_data):
+    texts = case_text(case_data)
     case = "cat_to_dog_caffe"
-    value, seen = outcome(call, expected, case)
+    value, seen = outcome(call, expected, texts, case)
     reference = expected[case]
     if value["steps"] == int(reference["steps"]) and not trajectory_problem(value, reference):
         return
-    recognise(call, expected, case)
+    recognise(call, expected, texts, case)
     if not seen.get("preprocess_calls"):
         fail("preprocess wurde nie aufgerufen.")
     if not seen.get("preprocess_calls_under_tape"):
@@ -352,25 +399,30 @@ def test_counterfactual_uses_preprocess_in_tape(call, expected):
 
 
 @check(1, function=FUNCTION, title="ValueError bei ungültiger Zielklasse oder ungültigem Bild")
-def test_counterfactual_rejects_bad_input(call, expected):
-    real_result(call, expected)
+def test_counterfactual_rejects_bad_input(call, expected, case_data):
+    texts = case_text(case_data)
+    real_result(call, expected, texts)
     for case in BAD_INPUTS:
         reply = call(case)
-        expect_value_error(reply, FUNCTION, CASE_TEXT[case],
-                           before_failing=lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, CASE_TEXT[case]))
+        expect_value_error(reply, FUNCTION, texts[case],
+                           before_failing=lambda: MISTAKES.fail_if_recognised(expected, case, reply, call, texts[case]))
 
 
 @check(2, function=FUNCTION, title="Unerreichtes Ziel: success=False und die tatsächlich erreichte Klasse")
-def test_counterfactual_unreachable_target(call, expected):
-    for case, story in (("cat_to_unreachable", f"Klasse {UNREACHABLE} (golden retriever) ist für das Modell unerreichbar"),
-                        ("cat_to_dog_small_budget", f"Mit steps=10 erreicht die Referenz das Ziel {DOG} nicht")):
-        value, _ = outcome(call, expected, case)
+def test_counterfactual_unreachable_target(call, expected, case_data):
+    texts = case_text(case_data)
+    unreachable, budget = case_data["cat_to_unreachable"], case_data["cat_to_dog_small_budget"]
+    for case, story in (("cat_to_unreachable",
+                         f"Klasse {class_text(unreachable['target_class'])} ist für das Modell unerreichbar"),
+                        ("cat_to_dog_small_budget", f"Mit steps={budget['kwargs']['steps']} erreicht die Referenz das "
+                                                    f"Ziel {budget['target_class']} nicht")):
+        value, _ = outcome(call, expected, texts, case)
         reference = expected[case]
         reached = int(reference["predicted_class"])
         right = (value["target_class"] == int(reference["target_class"]) and value["predicted_class"] == reached
                  and value["success"] is False)
         if not right:
-            recognise(call, expected, case)
+            recognise(call, expected, texts, case)
         expect(value["target_class"] == int(reference["target_class"]),
                f"target_class ist {value['target_class']}, gefragt war {int(reference['target_class'])}.")
         expect(value["predicted_class"] == reached,

@@ -18,6 +18,12 @@ the mean row, gradient boosting) to 26 (transposed). Grid ends are compared with
 1e-9 relative tolerance; the two allowed quantile definitions differ by at least
 0.015 on the columns used, the min/max grid by more (``tests/project/test_fixtures.py``).
 
+Features, grid rules and rows are read from the cases of the grading (``case_data``): a
+fresh draw (``cases.draw``) moves them, and ``CASE_TEXT`` describes the drawn ones. The
+reference's values there are computed when the grading starts; no mistake outputs are
+stored for them, so the linear cases' real-result probe computes the listed 2-D mistakes'
+results itself (features swapped, only the first replaced).
+
 Real result: on a tree model's or the linear model's case the averages are within
 ``LOOSE`` (a tenth of the PDP's range) of the truth at the returned grid, or the
 result is the stored output of a listed mistake with averages that vary. Zeros on the
@@ -31,6 +37,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from autograder.task_checks import pdp as shared_pdp
 from autograder.task_checks.pdp import GRID_TOLERANCE, points_in_their_band
@@ -41,38 +48,30 @@ from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_err
 
 TOLERANCE = 1e-8
 LOOSE = 0.1  # of the PDP's range
-N_ROWS = 102
 ONE_D, TWO_D, PLOT = "partial_dependence_1d", "partial_dependence_2d", "plot_partial_dependence_2d"
 DELEGATION = ("scikit-learns partial_dependence darf nicht verwendet werden (auch nicht "
               "PartialDependenceDisplay): berechne die Mittelwerte selbst, sonst gibt es für diese Funktion "
               "keine Punkte.")
 # The listed mistake of delegating, per function.
 DELEGATING = {ONE_D: "delegates_to_sklearn_1d", PLOT: "delegates_to_display_in_plot"}
-CASE_TEXT = {
-    "pdp_1d_lstat_forest": "Random Forest, LSTAT",
-    "pdp_1d_lstat_linear": "lineares Modell, LSTAT, grid_resolution=20",
-    "pdp_1d_rm_boosting": "Gradient Boosting, RM, grid_resolution=30, percentiles=(0.1, 0.9)",
-    "pdp_1d_rad_unique": "Random Forest, RAD, grid_resolution=20",
-    "pdp_1d_rad_boundary": "Random Forest, RAD, grid_resolution=9",
-    "pdp_1d_lstat_fine": "lineares Modell, LSTAT, grid_resolution=200",
-    "pdp_1d_lstat_array": "Random Forest, LSTAT, X als np.ndarray",
-    "pdp_1d_unknown_feature": "ein unbekanntes Merkmal ('B' ist keine Spalte von X)",
-    "pdp_1d_unknown_index": "einen Spaltenindex außerhalb von X (12 bei 12 Spalten)",
-    "pdp_1d_percentiles_reversed": "percentiles=(0.95, 0.05) (nicht aufsteigend)",
-    "pdp_1d_percentiles_outside": "percentiles=(0.05, 1.5) (außerhalb von [0, 1])",
-    "pdp_1d_resolution_1": "grid_resolution=1",
-    "pdp_2d_default_array": "lineares Modell, RM x LSTAT, Standardwerte, X als np.ndarray",
-    "pdp_2d_rm_lstat_interaction": "Modell mit Wechselwirkung, RM x LSTAT",
-    "pdp_2d_rm_lstat_forest": "Random Forest, RM x LSTAT, grid_resolution=12",
-    "pdp_2d_rm_lstat_array": "Random Forest, RM x LSTAT, X als np.ndarray",
-    "pdp_2d_rad_lstat_forest": "Random Forest, RAD x LSTAT, grid_resolution=12",
-    "pdp_2d_lstat_rm_boosting": "Gradient Boosting, LSTAT x RM, grid_resolution=10",
-    "pdp_2d_unknown_feature": "ein unbekanntes Merkmal ('B' ist keine Spalte von X)",
-    "pdp_2d_percentiles_reversed": "percentiles=(0.95, 0.05) (nicht aufsteigend)",
-    "pdp_2d_resolution_1": "grid_resolution=1",
-    "plot_rm_lstat": "Plot RM x LSTAT in ein übergebenes ax",
-    "plot_rm_lstat_new_axes": "Plot RM x LSTAT mit ax=None",
+MODEL_TEXT = {"linear": "lineares Modell", "interaction": "Modell mit Wechselwirkung", "forest": "Random Forest",
+              "boosting": "Gradient Boosting"}
+# Cases whose description says what is wrong with them rather than model and grid.
+SPECIAL_TEXT = {
+    "pdp_1d_unknown_feature": "ein unbekanntes Merkmal ({unknown!r} ist keine Spalte von X)",
+    "pdp_1d_unknown_index": "einen Spaltenindex außerhalb von X ({unknown} bei {n_columns} Spalten)",
+    "pdp_1d_percentiles_reversed": "percentiles={percentiles} (nicht aufsteigend)",
+    "pdp_1d_percentiles_outside": "percentiles={percentiles} (außerhalb von [0, 1])",
+    "pdp_1d_resolution_1": "grid_resolution={grid_resolution}",
+    "pdp_2d_unknown_feature": "ein unbekanntes Merkmal ({unknown!r} ist keine Spalte von X)",
+    "pdp_2d_percentiles_reversed": "percentiles={percentiles} (nicht aufsteigend)",
+    "pdp_2d_resolution_1": "grid_resolution={grid_resolution}",
+    "plot_rm_lstat": "Plot {features} in ein übergebenes ax",
+    "plot_rm_lstat_new_axes": "Plot {features} mit ax=None",
 }
+# German descriptions of this grading's cases (``_this_gradings_cases`` fills both before every check).
+CASE_TEXT: dict[str, str] = {}
+CASE_DATA: dict[str, dict] = {}
 
 _SHARED = {
     "x_mutated_in_loop": Mistake("X wird verändert", "Arbeite mit einer Kopie (X.copy() bzw. np.array(X, copy=True)), "
@@ -137,6 +136,55 @@ PLOT_MISTAKES = Mistakes({
 MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 
+# -- this grading's cases ----------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _this_gradings_cases(case_data):
+    """Features, grid rules and rows come from the cases themselves, and ``CASE_TEXT`` describes them:
+    a fresh draw (``autograder.engine.fresh``) moves them. Every helper names its case in the
+    feedback, so they read these module tables instead of taking one more argument each; a
+    grading imports this module afresh and runs its checks one at a time."""
+    CASE_DATA.clear()
+    CASE_DATA.update(case_data)
+    CASE_TEXT.clear()
+    CASE_TEXT.update({case: describe_case(case) for case in case_data})
+
+
+def feature_names(case: str) -> list:
+    """The case's feature(s) as column names (an array case's indices translated; unknown ones as given)."""
+    data, columns = CASE_DATA[case], list(_rows().columns)
+    features = data["features"] if "features" in data else [data["feature"]]
+    return [columns[f] if isinstance(f, int) and 0 <= f < len(columns) else f for f in features]
+
+
+def grid_rule(case: str) -> dict:
+    """The case's ``grid_resolution`` and ``percentiles`` (where it sets them) for :func:`grid_problem`."""
+    kwargs = CASE_DATA[case].get("kwargs", {})
+    return {key: tuple(value) if key == "percentiles" else value for key, value in kwargs.items()
+            if key in ("grid_resolution", "percentiles")}
+
+
+def describe_case(case: str) -> str:
+    """German description of the case: model, features and arguments (or what makes it invalid), and X."""
+    data, columns = CASE_DATA[case], list(_rows().columns)
+    names = feature_names(case)
+    kwargs = data.get("kwargs", {})
+    unknown = [f for f, name in zip(data.get("features", [data.get("feature")]), names) if name not in columns]
+    fields = {"unknown": unknown[0] if unknown else None, "n_columns": len(columns),
+              "features": " x ".join(str(name) for name in names), **grid_rule(case)}
+    if case in SPECIAL_TEXT:
+        return SPECIAL_TEXT[case].format(**fields)
+    parts = [MODEL_TEXT[data["model"]], fields["features"]]
+    parts += [f"{key}={value}" for key, value in grid_rule(case).items()]
+    if not kwargs and "features" in data:
+        parts.append("Standardwerte")
+    if data.get("data") == "array":
+        parts.append("X als np.ndarray")
+    if data.get("rows") is not None:
+        parts.append(f"X mit {len(data['rows'])} Zeilen")
+    return ", ".join(parts)
+
+
 # -- trusted data ----------------------------------------------------------------------
 
 
@@ -147,14 +195,17 @@ def _rows_in(fixtures: Path):
 
 
 def _rows():
-    """The rows every case averages over, read here from the fixture CSV (never from the worker)."""
+    """All test rows, read here from the fixture CSV (never from the worker)."""
     return _rows_in(trusted_fixtures())
 
 
-def column(feature) -> np.ndarray:
+def column(case: str, feature) -> np.ndarray:
+    """The column ``feature`` over the rows ``case`` averages over (a fresh draw's ``rows``, in order)."""
     rows = _rows()
     name = feature if isinstance(feature, str) else rows.columns[feature]
-    return rows[name].to_numpy(dtype=np.float64)
+    values = rows[name].to_numpy(dtype=np.float64)
+    positions = CASE_DATA[case].get("rows")
+    return values if positions is None else values[np.asarray(positions, dtype=np.intp)]
 
 
 # -- recognising mistakes ------------------------------------------------------------------
@@ -326,24 +377,42 @@ def _varies(stored) -> bool:
     return bool(arrays) and arrays[-1].size > 1 and float(np.ptp(arrays[-1])) > 1e-6
 
 
+LINEAR_CASES = ("pdp_1d_lstat_linear", "pdp_2d_default_array", "pdp_2d_rm_lstat_interaction")
+
+
+def _linear_computations(expected, case: str, grids) -> list[np.ndarray]:
+    """A linear model's PDP at ``grids`` and, in 2-D, what a real computation with a listed mistake gives
+    there: the features in swapped order (``grid_1`` of the second feature), or only the first feature
+    replaced (the second stays at its rows' values: the closed form at their mean). The stored mistakes
+    recognise these on the fixed cases; a fresh draw stores none, so they are computed here."""
+    truth = linear_truth(expected, case, grids)
+    if len(grids) == 1:
+        return [truth]
+    second_mean = float(column(case, CASE_DATA[case]["features"][1]).mean())
+    first_only = np.repeat(linear_truth(expected, case, [grids[0], np.array([second_mean])]), grids[1].size, axis=1)
+    return [truth, linear_truth(expected, case, grids[::-1]).T, first_only]
+
+
 def _near_truth(reply, expected, case: str) -> bool:
+    """Whether the averages are within ``LOOSE`` of a real computation at the returned grids: the PDP,
+    also transposed (the orientation check judges that), or a linear model's listed-mistake results."""
     arrays = _arrays(reply.value) if reply.ok and not delegated(reply) else None
     if arrays is None or len(arrays) not in (2, 3) or any(a.ndim != 1 for a in arrays[:-1]):
         return False
     *grids, average = arrays
     shape = tuple(grid.size for grid in grids)
-    if average.shape != shape:
-        if average.shape != shape[::-1]:
-            return False
-        average = average.T
-    if case in ("pdp_1d_lstat_linear", "pdp_2d_default_array", "pdp_2d_rm_lstat_interaction"):
-        truth = linear_truth(expected, case, grids)
-    else:
-        truth = tree_truth(reply, expected, case, grids, strict=False)
-    if truth is None or not np.isfinite(average).all():
+    orientations = [average] if average.shape == shape else []
+    if average.shape == shape[::-1]:
+        orientations.append(average.T)
+    if not orientations or not np.isfinite(average).all():
         return False
+    if case in LINEAR_CASES:
+        truths = _linear_computations(expected, case, grids)
+    else:
+        truths = [tree_truth(reply, expected, case, grids, strict=False)]
     span = float(np.ptp(expected[case][-1]))
-    return float(np.abs(average - truth).max()) <= LOOSE * span
+    return any(truth is not None and float(np.abs(candidate - truth).max()) <= LOOSE * span
+               for truth in truths for candidate in orientations)
 
 
 def real_result(call, expected, function: str) -> None:
@@ -364,13 +433,13 @@ def real_result(call, expected, function: str) -> None:
 
 # -- grid rule -------------------------------------------------------------------------
 
-def grid_problem(grid, feature, **rule) -> str | None:
-    """German description of what is wrong with ``grid`` for this column, or ``None``."""
-    return shared_pdp.grid_problem(grid, column(feature), feature, **rule)
+def grid_problem(case: str, grid, feature) -> str | None:
+    """German description of what is wrong with ``grid`` for this column under the case's grid rule, or ``None``."""
+    return shared_pdp.grid_problem(grid, column(case, feature), feature, **grid_rule(case))
 
 
-def expect_grid(call, expected, case: str, function: str, grid, feature, **rule) -> None:
-    problem = grid_problem(grid, feature, **rule)
+def expect_grid(call, expected, case: str, function: str, grid, feature) -> None:
+    problem = grid_problem(case, grid, feature)
     if problem:
         recognise(call, expected, case, function)
         fail(f"Für {CASE_TEXT[case]}: {problem}")
@@ -429,20 +498,17 @@ def test_pdp_1d_returns_tuple_of_arrays(call, expected):
 @check(2, function=ONE_D, title="Gitter: grid_resolution Punkte zwischen den Perzentilen")
 def test_pdp_1d_grid_between_percentiles(call, expected):
     real_result(call, expected, ONE_D)
-    for case, feature, rule in (("pdp_1d_lstat_forest", "LSTAT", {}),
-                                ("pdp_1d_lstat_linear", "LSTAT", {"grid_resolution": 20}),
-                                ("pdp_1d_rm_boosting", "RM", {"grid_resolution": 30, "percentiles": (0.1, 0.9)})):
+    for case in ("pdp_1d_lstat_forest", "pdp_1d_lstat_linear", "pdp_1d_rm_boosting"):
         grid, _, _ = pdp_1d(call, expected, case)
-        expect_grid(call, expected, case, ONE_D, grid, feature, **rule)
+        expect_grid(call, expected, case, ONE_D, grid, feature_names(case)[0])
 
 
 @check(1, function=ONE_D, title="Gitter: eindeutige Werte bei weniger als grid_resolution Werten")
 def test_pdp_1d_grid_unique_values(call, expected):
     real_result(call, expected, ONE_D)
-    for case, feature, resolution in (("pdp_1d_rad_unique", "RAD", 20), ("pdp_1d_lstat_fine", "LSTAT", 200),
-                                      ("pdp_1d_rad_boundary", "RAD", 9)):
+    for case in ("pdp_1d_rad_unique", "pdp_1d_lstat_fine", "pdp_1d_rad_boundary"):
         grid, _, _ = pdp_1d(call, expected, case)
-        expect_grid(call, expected, case, ONE_D, grid, feature, grid_resolution=resolution)
+        expect_grid(call, expected, case, ONE_D, grid, feature_names(case)[0])
 
 
 @check(3, function=ONE_D, title="1-D: Mittelwert der Vorhersagen über alle Zeilen, am zurückgegebenen Gitter")
@@ -489,11 +555,12 @@ def test_pdp_2d_grids(call, expected):
     real_result(call, expected, TWO_D)
     case = "pdp_2d_rm_lstat_forest"
     grid_1, grid_2, _, _, _ = pdp_2d(call, expected, case)
-    expect_grid(call, expected, case, TWO_D, grid_1, "RM", grid_resolution=12)
-    expect_grid(call, expected, case, TWO_D, grid_2, "LSTAT", grid_resolution=12)
+    first, second = feature_names(case)
+    expect_grid(call, expected, case, TWO_D, grid_1, first)
+    expect_grid(call, expected, case, TWO_D, grid_2, second)
     case = "pdp_2d_rad_lstat_forest"
     grid_1, _, _, _, _ = pdp_2d(call, expected, case)
-    expect_grid(call, expected, case, TWO_D, grid_1, "RAD", grid_resolution=12)
+    expect_grid(call, expected, case, TWO_D, grid_1, feature_names(case)[0])
 
 
 @check(2, function=TWO_D, title="2-D: Mittelwert über alle Zeilen mit beiden Merkmalen ersetzt")
@@ -523,9 +590,10 @@ def test_pdp_2d_orientation(call, expected):
         fail(f"Für {CASE_TEXT[case]}: {message}")
     case = "pdp_2d_lstat_rm_boosting"
     grid_1, grid_2, average, reply, _ = pdp_2d(call, expected, case)
-    if grid_problem(grid_1, "LSTAT", grid_resolution=10) and not grid_problem(grid_1, "RM", grid_resolution=10):
+    first, second = feature_names(case)
+    if grid_problem(case, grid_1, first) and not grid_problem(case, grid_1, second):
         recognise(call, expected, case, TWO_D)
-        fail(f"Für {CASE_TEXT[case]} gehört grid_1 zu RM statt zu LSTAT.")
+        fail(f"Für {CASE_TEXT[case]} gehört grid_1 zu {second} statt zu {first}.")
     truth = tree_truth(reply, expected, case, [grid_1, grid_2])
     flipped = close(average.T, truth) and not close(average, truth)
     # Wrong values are the averages check's business; only a closer match when transposed counts here.
@@ -652,10 +720,11 @@ def test_plot_axes_and_labels(call, expected):
     if not value.get("is_given_axes"):
         PLOT_MISTAKES.observed("plot_ignores_given_ax", "Der Plot landet nicht im übergebenen `ax`.")
     xlabel, ylabel = str(value.get("xlabel", "")), str(value.get("ylabel", ""))
-    if "LSTAT" in xlabel and "RM" in ylabel:
+    first, second = feature_names("plot_rm_lstat")
+    if second in xlabel and first in ylabel:
         PLOT_MISTAKES.observed("plot_axis_labels_swapped", f"x-Achse „{xlabel}“, y-Achse „{ylabel}“.")
-    if not ("RM" in xlabel and "LSTAT" in ylabel):
-        PLOT_MISTAKES.observed("plot_without_axis_labels", f"Die Achsen sollen die Merkmalsnamen tragen (x: RM, "
-                                                           f"y: LSTAT), erhalten: x = {xlabel!r}, y = {ylabel!r}.")
+    if not (first in xlabel and second in ylabel):
+        PLOT_MISTAKES.observed("plot_without_axis_labels", f"Die Achsen sollen die Merkmalsnamen tragen (x: {first}, "
+                                                           f"y: {second}), erhalten: x = {xlabel!r}, y = {ylabel!r}.")
     new, _ = plot_of(call, "plot_rm_lstat_new_axes", expected)
     filled_set(new)
