@@ -41,6 +41,21 @@ def trusted_fixtures() -> Path:
     return _fixtures_dir
 
 
+def hold_cases(case_data: dict, data: dict, texts: dict, describe: Callable[[str], str]) -> None:
+    """Fill a check module's tables with this grading's cases (``data``) and their German descriptions
+    (``texts``, by ``describe(case)``), from the ``case_data`` fixture.
+
+    A fresh draw (:mod:`autograder.engine.fresh`) moves a suite's inputs, so the descriptions are made
+    per grading. Every helper of a check module names its case in the feedback; they read these module
+    tables instead of each taking the cases as one more argument. A grading imports the check modules
+    afresh and runs its checks one at a time, and an autouse fixture calls this before each check.
+    """
+    data.clear()
+    data.update(case_data)
+    texts.clear()
+    texts.update({case: describe(case) for case in case_data})
+
+
 def check(points: float, *, function: str, title: str, bonus: bool = False):
     """Mark a test as a graded check worth ``points`` about contract ``function``."""
     return pytest.mark.check(points=points, function=function, title=title, bonus=bonus)

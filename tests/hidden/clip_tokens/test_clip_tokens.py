@@ -33,7 +33,7 @@ import pytest
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_model_unchanged, expect_value_error,
-                              explain_reply, fail, trusted_fixtures, value_of)
+                              explain_reply, fail, hold_cases, trusted_fixtures, value_of)
 
 TOLERANCE = 1e-4
 LOOSE_SIMILARITY = 0.05
@@ -97,14 +97,8 @@ def planted():
 
 @pytest.fixture(autouse=True)
 def _this_gradings_cases(case_data):
-    """Texts, images and their views come from the cases themselves, and ``CASE_TEXT`` describes
-    them: a fresh draw (``autograder.engine.fresh``) moves them. Every helper names its case in the
-    feedback, so they read these module tables instead of taking one more argument each; a
-    grading imports this module afresh and runs its checks one at a time."""
-    CASE_DATA.clear()
-    CASE_DATA.update(case_data)
-    CASE_TEXT.clear()
-    CASE_TEXT.update({case: describe_case(case) for case in case_data})
+    """Texts, images and their views come from the cases themselves (a fresh draw moves them)."""
+    hold_cases(case_data, CASE_DATA, CASE_TEXT, describe_case)
 
 
 def text_of(case: str) -> str:

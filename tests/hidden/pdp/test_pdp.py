@@ -44,7 +44,7 @@ from autograder.task_checks.pdp import GRID_TOLERANCE, points_in_their_band
 from autograder.loading import load_module
 from autograder.realness import Probe, require_real
 from autograder.suite import (Mistake, Mistakes, check, expect, expect_value_error, explain_reply, fail,
-                              trusted_fixtures, value_of)
+                              hold_cases, trusted_fixtures, value_of)
 
 TOLERANCE = 1e-8
 LOOSE = 0.1  # of the PDP's range
@@ -140,14 +140,8 @@ MISTAKES = {ONE_D: ONE_D_MISTAKES, TWO_D: TWO_D_MISTAKES, PLOT: PLOT_MISTAKES}
 
 @pytest.fixture(autouse=True)
 def _this_gradings_cases(case_data):
-    """Features, grid rules and rows come from the cases themselves, and ``CASE_TEXT`` describes them:
-    a fresh draw (``autograder.engine.fresh``) moves them. Every helper names its case in the
-    feedback, so they read these module tables instead of taking one more argument each; a
-    grading imports this module afresh and runs its checks one at a time."""
-    CASE_DATA.clear()
-    CASE_DATA.update(case_data)
-    CASE_TEXT.clear()
-    CASE_TEXT.update({case: describe_case(case) for case in case_data})
+    """Features, grid rules and rows come from the cases themselves (a fresh draw moves them)."""
+    hold_cases(case_data, CASE_DATA, CASE_TEXT, describe_case)
 
 
 def feature_names(case: str) -> list:
