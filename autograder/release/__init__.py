@@ -99,7 +99,8 @@ Set up once in this repository's settings:
 - secret `XAI_LAB_TOKEN`: a token with Contents: read on that repository;
 - secret `STUDENTS_TOKEN`: a token with Contents: read on every student repository (e.g. a
   fine-grained token of the Classroom organisation);
-- secret `FRESH_CASES_SEED`: a number only you know, new for every course run. Every task is
+- secret `FRESH_CASES_SEED`: a large random number only you know, new for every course run
+  (`python -c "import secrets; print(secrets.randbits(63))"`). Every task is
   then graded on cases drawn from it, so the stored results in this repository (which
   students' workflows can read) match nothing; without it the fixed cases are graded.
 
