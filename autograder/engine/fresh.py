@@ -19,6 +19,7 @@ The seed itself is never written anywhere: results and reports carry only
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -70,9 +71,16 @@ def seed_from_environment() -> int | None:
     return parse_seed(text) if text else None
 
 
+# Iterations of the label's key derivation: a small seed must not be found by trying every
+# number against a label a student saw (about 0.1 s per guess instead of a microsecond).
+LABEL_ITERATIONS = 200_000
+
+
+@functools.lru_cache(maxsize=16)
 def seed_label(seed: int) -> str:
     """``fresh-<digest>``: names the draw in results and reports without revealing the seed."""
-    return "fresh-" + hashlib.sha256(f"xai-lab fresh cases {seed}".encode()).hexdigest()[:12]
+    digest = hashlib.pbkdf2_hmac("sha256", str(seed).encode(), b"xai-lab fresh cases", LABEL_ITERATIONS)
+    return "fresh-" + digest.hex()[:12]
 
 
 def _cases_module(suite_dir: Path, fixtures: Path):

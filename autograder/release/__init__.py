@@ -102,7 +102,7 @@ Set up once in this repository's settings:
 - secret `FRESH_CASES_SEED`: a large random number only you know, new for every course run
   (`python -c "import secrets; print(secrets.randbits(63))"`). Every task is
   then graded on cases drawn from it, so the stored results in this repository (which
-  students' workflows can read) match nothing; without it the fixed cases are graded.
+  students' workflows can read) match nothing; without it the shards stop.
 
 Keep the roster and the seed out of this repository's files: students' workflows fetch it with
 a read token.

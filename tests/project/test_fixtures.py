@@ -80,7 +80,14 @@ def _clip_files(tmp_path):
         if name != "model.safetensors":
             assert (built / name).read_bytes() == (stored / name).read_bytes(), name
     new, old = load_file(built / "model.safetensors"), load_file(stored / "model.safetensors")
-    assert new.keys() == old.keys() and all(torch.equal(new[key], old[key]) for key in new)
+    # The projections are fitted with a pseudo-inverse, whose last bits follow the machine's BLAS
+    # (measured: up to 5.5e-7 apart between two CPUs); every other weight is bit for bit.
+    assert new.keys() == old.keys()
+    for key in new:
+        if key.endswith("_projection.weight"):
+            assert torch.allclose(new[key], old[key], rtol=0, atol=1e-5), key
+        else:
+            assert torch.equal(new[key], old[key]), key
     for name, path in images.items():
         with Image.open(path) as fresh, Image.open(tiny.IMAGES[name]) as checked_in:
             np.testing.assert_array_equal(np.asarray(fresh), np.asarray(checked_in))
@@ -270,20 +277,18 @@ def test_planted_attention_last_layer_content_first_layer_function_words(tiny_cl
     assert any(text.lower().split()[-1] != tiny_clip.NOUN[text] for text in tiny_clip.TEXTS)
 
 
-def test_clip_hidden_suite_uses_the_fixture_constants(tiny_clip):
-    """The checks read the planted words from the fixture file itself; the indices and texts they
-    hard-code for their cases must agree with the planted truth."""
+def test_clip_hidden_suite_cases_are_the_fixture_texts(tiny_clip):
+    """The checks read texts, nouns and rankings from the cases and the fixture file (a fresh draw builds
+    other sentences of the planted words); the fixed cases they name are the planted texts."""
     suite = SUITES / "clip_tokens"
-    constants = constants_of(suite / "test_clip_tokens.py", ("BEST_TEXT", "UNRELATED_TEXT", "TEXT_CASES"))
-    assert tuple(constants["TEXT_CASES"]) == tiny_clip.TEXTS
+    constants = constants_of(suite / "test_clip_tokens.py", ("TEXT_CASES", "RANKING_CASES"))
     cases = expected.load_cases(suite, FIXTURES)  # the cases read the planted texts from the fixtures
-    for case, best in constants["BEST_TEXT"].items():
+    assert tuple(cases[case]["text"] for case in constants["TEXT_CASES"]) == tiny_clip.TEXTS
+    assert all(cases[case]["kwargs"] == {} for case in constants["TEXT_CASES"])
+    for case in constants["RANKING_CASES"]:
         texts = cases[case]["texts"]
-        assert texts == list(tiny_clip.TEXTS)
-        assert texts[best] == tiny_clip.BEST_TEXT[cases[case]["image"]]
-        assert texts[constants["UNRELATED_TEXT"]] == tiny_clip.UNRELATED_TEXT
-    for text, case in constants["TEXT_CASES"].items():
-        assert cases[case]["text"] == text and cases[case]["kwargs"] == {}
+        assert sorted(texts) == sorted(tiny_clip.TEXTS)
+        assert tiny_clip.BEST_TEXT[cases[case]["image"]] in texts and tiny_clip.UNRELATED_TEXT in texts
 
 
 def _student_loader(code: str, **env):

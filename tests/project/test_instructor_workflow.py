@@ -22,6 +22,7 @@ from tests.project.workflow_emulator import run_job
 
 WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
 TOKEN = "students-token-do-not-store"
+FRESH_SEED = "7364019285517731"
 
 
 def runner_workspace(root: Path) -> Path:
@@ -54,7 +55,7 @@ def class_run(tmp_path_factory):
                       f"ben,{student_repository(root, 'ben', ASSIGNMENTS)},222\n"
                       f"cara,{root / 'no-such-repository'},333\n")
     inputs = {"deadline": "2026-06-01T12:00:00+00:00", "roster": str(roster), "shards": "2", "tasks": "pdp"}
-    secrets = {"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": ""}
+    secrets = {"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": "", "FRESH_CASES_SEED": FRESH_SEED}
     plan = run_job(WORKFLOW, "plan", runner_workspace(root / "plan"), root / "tmp-plan", inputs=inputs)
     needs = {"plan": {"outputs": plan.job_outputs}}
     shards = {}
@@ -89,14 +90,35 @@ def test_each_shard_grades_its_slice_and_fails_only_on_an_ungradable_row(class_r
     assert sorted(p.stem for p in (shards[2][1] / "shard" / "results").glob("*.json")) == ["ben"]
 
 
-def test_the_students_token_is_masked_and_never_written(class_run):
+def test_the_students_token_and_the_seed_are_masked_and_never_written(class_run):
     _, shards, _, _ = class_run
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     for run, workspace in shards.values():
-        assert f"::add-mask::{basic}" in run.stdout
+        assert f"::add-mask::{basic}" in run.stdout and f"::add-mask::{FRESH_SEED}" in run.stdout
         for path in (workspace / "shard").rglob("*"):
             if path.is_file():
-                assert TOKEN.encode() not in path.read_bytes() and basic.encode() not in path.read_bytes(), path
+                data = path.read_bytes()
+                assert TOKEN.encode() not in data and basic.encode() not in data and FRESH_SEED.encode() not in data, path
+
+
+def test_the_shards_grade_on_the_cases_drawn_from_the_secret_seed(class_run):
+    from autograder.engine.fresh import seed_label
+    from autograder.reports.gradescope import read_results
+
+    _, shards, _, _ = class_run
+    assert read_results(shards[1][1] / "shard" / "results" / "anna.json").metadata.cases == seed_label(int(FRESH_SEED))
+
+
+def test_without_the_seed_a_shard_stops_instead_of_grading_the_fixed_cases(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"student,repository\nanna,{tmp_path / 'no-such-repository'}\n")
+    inputs = {"deadline": "2026-06-01T12:00:00+00:00", "roster": str(roster), "shards": "1", "tasks": "pdp"}
+    shard = run_job(WORKFLOW, "grade", runner_workspace(tmp_path / "runner"), tmp_path / "tmp", inputs=inputs,
+                    secrets={"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": ""}, matrix={"shard": 1},
+                    needs={"plan": {"outputs": {"shards": "[1]"}}}, skip=("install",))
+    assert shard.outcomes["grade"] == "failure"
+    assert any("FRESH_CASES_SEED" in annotation[-1] for annotation in shard.annotations()), shard.logs
+    assert not (tmp_path / "runner" / "shard" / "results").exists()
 
 
 def test_the_merged_gradebook_has_every_row(class_run):

@@ -23,9 +23,13 @@ if [ -n "${STUDENTS_TOKEN:-}" ]; then
   git_auth=(GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.https://github.com/.extraheader
             "GIT_CONFIG_VALUE_0=AUTHORIZATION: basic ${basic}")
 fi
-if [ -n "${XAI_LAB_FRESH_CASES:-}" ]; then
-  echo "::add-mask::${XAI_LAB_FRESH_CASES}"
+# The authoritative run grades fresh cases: the fixed ones are in this repository, which
+# students' workflows can read, so grading them would reward a lookup of the stored results.
+if [ -z "${XAI_LAB_FRESH_CASES:-}" ]; then
+  echo "::error title=Grade the class::the secret FRESH_CASES_SEED is not set: set a large random number (see this repository's README) so that the class is graded on fresh cases"
+  exit 2
 fi
+echo "::add-mask::${XAI_LAB_FRESH_CASES}"
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
   as_root=(sudo --non-interactive --preserve-env=XAI_LAB_FRESH_CASES)
