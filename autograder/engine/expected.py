@@ -147,18 +147,20 @@ def run_cases(submission: Path, fixtures: Path, cases: dict[str, dict], task: st
     An output is ``{"status": "ok", "value": ...}``, ``{"status": "raised", "error_type": ...}``
     or, for any other reply, ``{"status": <status>}``.
     """
-    outputs = {}
     with SubmissionRunner(submission, fixtures, pool=pool) as runner:
-        for name, case in cases.items():
-            reply = runner.call({"module": task, **case})
-            if reply.ok:
-                outputs[name] = {"status": "ok", "value": reply.value}
-            elif reply.status == "raised":
-                outputs[name] = {"status": "raised", "error_type": reply.error.get("type")}
-            else:
-                outputs[name] = {"status": reply.status}
+        outputs = {name: output_of(runner.call({"module": task, **case})) for name, case in cases.items()}
         hashes = task_fixture_hashes(runner.fixture_hashes, task)
     return outputs, hashes
+
+
+def output_of(reply) -> dict:
+    """A reply as a stored output: ``{"status": "ok", "value": ...}``, ``{"status": "raised", "error_type": ...}``
+    or ``{"status": <status>}``."""
+    if reply.ok:
+        return {"status": "ok", "value": reply.value}
+    if reply.status == "raised":
+        return {"status": "raised", "error_type": reply.error.get("type")}
+    return {"status": reply.status}
 
 
 def _store(prefix: str, output: dict, arrays: dict) -> dict:

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import __version__
-from autograder.engine.expected import ExpectedValues, load_cases, run_cases, task_fixture_hashes, write
-from autograder.engine.runner import hash_tree
+from autograder.engine.expected import ExpectedValues, load_cases, output_of, task_fixture_hashes, write
+from autograder.engine.prefetch import Prefetcher
+from autograder.engine.runner import SubmissionRunner, hash_tree
 from autograder.loading import load_module
 from autograder.suite import use_fixtures
 
@@ -123,9 +124,24 @@ def cache_key(seed: int, task: str, cases: dict, fixture_hashes: dict, reference
     return digest.hexdigest()[:32]
 
 
-def _compute(task: str, cases: dict, target: Path, reference: Path, fixtures: Path, pool) -> None:
-    """Run ``cases`` on the reference and store the results in ``target`` (atomically)."""
-    outputs, hashes = run_cases(reference, fixtures, cases, task, pool=pool)
+def _reference_outputs(reference: Path, fixtures: Path, cases: dict[str, dict], pool) -> dict:
+    """Every drawn case of every task in ``cases`` on the reference: {task: (outputs, fixture hashes)}.
+    The calls go ahead through one runner, a thread per worker family, as a grading's do."""
+    with SubmissionRunner(reference, fixtures, pool=pool) as runner:
+        calls = Prefetcher(runner)
+        try:
+            requests = {task: {name: {"module": task, **case} for name, case in drawn.items()}
+                        for task, drawn in cases.items()}
+            calls.prefetch(request for drawn in requests.values() for request in drawn.values())
+            return {task: ({name: output_of(calls.call(request)) for name, request in drawn.items()},
+                           task_fixture_hashes(runner.fixture_hashes, task)) for task, drawn in requests.items()}
+        finally:
+            calls.close()
+
+
+def _store(task: str, cases: dict, computed: tuple[dict, dict], target: Path) -> None:
+    """Store the reference's results on ``cases`` in ``target`` (atomically)."""
+    outputs, hashes = computed
     failed = {case: output["status"] for case, output in outputs.items() if output["status"] not in ("ok", "raised")}
     if failed:
         raise FreshCasesError(f"{task}: the reference did not answer on drawn cases: {failed}")
@@ -158,18 +174,21 @@ def prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, *, pool=N
     """
     fixtures = Path(fixtures).resolve()
     fixture_hashes = hash_tree(fixtures)
-    drawn, values = {}, {}
-    for task in tasks:
-        suite_dir = Path(suites) / task
-        cases = draw(suite_dir, fixtures, seed)
-        target = Path(cache) / task / cache_key(seed, task, cases, fixture_hashes, Path(reference))
-        if not (target / "expected.json").is_file():
+    drawn = {task: draw(Path(suites) / task, fixtures, seed) for task in tasks}
+    targets = {task: Path(cache) / task / cache_key(seed, task, drawn[task], fixture_hashes, Path(reference))
+               for task in tasks}
+    missing = [task for task in tasks if not (targets[task] / "expected.json").is_file()]
+    if missing:
+        for task in missing:
             announce(task)
-            _compute(task, cases, target, Path(reference), fixtures, pool)
-        values[task] = ExpectedValues(target, task=task)
-        problems = margin_problems(suite_dir, fixtures, cases, values[task])
+        computed = _reference_outputs(Path(reference), fixtures, {task: drawn[task] for task in missing}, pool)
+        for task in missing:
+            _store(task, drawn[task], computed[task], targets[task])
+    values = {}
+    for task in tasks:
+        values[task] = ExpectedValues(targets[task], task=task)
+        problems = margin_problems(Path(suites) / task, fixtures, drawn[task], values[task])
         if problems:
             raise FreshCasesError(f"{seed_label(seed)}: {task}: the planted truths do not hold their margins on "
                                   "this seed (grade with another seed): " + "; ".join(problems))
-        drawn[task] = cases
     return FreshCases(label=seed_label(seed), cases=drawn, expected=values)
