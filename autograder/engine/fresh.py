@@ -19,6 +19,7 @@ The seed itself is never written anywhere: results and reports carry only
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import __version__
-from autograder.engine.expected import ExpectedValues, load_cases, output_of, task_fixture_hashes, write
+from autograder.engine.expected import ExpectedValues, output_of, task_fixture_hashes, write
 from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner, hash_tree
 from autograder.loading import load_module
@@ -89,14 +90,14 @@ def _cases_module(suite_dir: Path, fixtures: Path):
     return load_module(suite_dir / "cases.py", f"_fresh_cases_{suite_dir.name}")
 
 
-def draw(suite_dir: Path, fixtures: Path, seed: int) -> dict[str, dict]:
-    """The cases ``suite_dir``'s ``cases.py`` draws for ``seed``: the fixed cases' names and functions."""
+def draw(suite_dir: Path, fixtures: Path, seed: int, module=None) -> dict[str, dict]:
+    """The cases ``suite_dir``'s ``cases.py`` (``module``, when already loaded) draws for ``seed``:
+    the fixed cases' names and functions."""
     task = suite_dir.name
-    module = _cases_module(suite_dir, fixtures)
+    module = module or _cases_module(suite_dir, fixtures)
     if not callable(getattr(module, "draw", None)):
         raise FreshCasesError(f"{task}: cases.py has no draw(seed), so it cannot be graded on fresh cases")
-    fixed = load_cases(suite_dir, fixtures)
-    drawn = module.draw(seed)
+    fixed, drawn = module.CASES, module.draw(seed)
     if set(drawn) != set(fixed):
         raise FreshCasesError(f"{task}: draw({seed_label(seed)}) gives other case names than CASES: "
                               f"missing {sorted(set(fixed) - set(drawn))}, extra {sorted(set(drawn) - set(fixed))}")
@@ -106,20 +107,13 @@ def draw(suite_dir: Path, fixtures: Path, seed: int) -> dict[str, dict]:
     return drawn
 
 
-def margin_problems(suite_dir: Path, fixtures: Path, cases: dict, values: ExpectedValues) -> list[str]:
-    """What ``cases.py``'s ``margin_problems`` finds on the reference's results (none without one)."""
-    check = getattr(_cases_module(suite_dir, fixtures), "margin_problems", None)
-    if check is None:
-        return []
-    return list(check(cases, {case: values.reference_output(case) for case in cases}))
-
-
-def cache_key(seed: int, task: str, cases: dict, fixture_hashes: dict, reference: Path) -> str:
-    """Everything the reference's results on a draw depend on."""
+def cache_key(seed: int, task: str, cases: dict, fixture_hashes: dict, reference_hashes: dict) -> str:
+    """Everything the reference's results on a draw depend on (``reference_hashes``: the reference's
+    ``xai_lab/`` files, :func:`autograder.engine.runner.hash_tree`)."""
     digest = hashlib.sha256()
     for part in (str(seed), task, __version__, json.dumps(cases, sort_keys=True, default=str),
                  json.dumps(task_fixture_hashes(fixture_hashes, task), sort_keys=True),
-                 json.dumps(hash_tree(reference / "xai_lab"), sort_keys=True)):
+                 json.dumps(reference_hashes, sort_keys=True)):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:32]
 
@@ -161,6 +155,9 @@ def prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, *, pool=N
             reference: Path = REFERENCE, cache: Path = CACHE, announce=lambda task: None) -> FreshCases:
     """Draw every task's cases for ``seed`` and get the reference's results on them.
 
+    A process prepares each draw once (a batch's rows find it ready); each call gets its own
+    copy of the cases.
+
     Parameters
     ----------
     tasks : the graded tasks; each needs ``draw`` in ``suites/<task>/cases.py``.
@@ -172,22 +169,41 @@ def prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, *, pool=N
     FreshCasesError
         A task cannot draw, the reference fails on a drawn case, or a margin does not hold.
     """
-    fixtures = Path(fixtures).resolve()
-    fixture_hashes = hash_tree(fixtures)
-    drawn = {task: draw(Path(suites) / task, fixtures, seed) for task in tasks}
-    targets = {task: Path(cache) / task / cache_key(seed, task, drawn[task], fixture_hashes, Path(reference))
+    fixtures, suites, reference = Path(fixtures).resolve(), Path(suites).resolve(), Path(reference).resolve()
+    fixture_hashes, reference_hashes = hash_tree(fixtures), hash_tree(reference / "xai_lab")
+    sources = [hashlib.sha256((suites / task / "cases.py").read_bytes()).hexdigest() for task in tasks]
+    key = (seed, tuple(tasks), suites, fixtures, Path(cache).resolve(),
+           json.dumps([fixture_hashes, reference_hashes, sources], sort_keys=True))
+    if key not in _PREPARED:
+        _PREPARED[key] = _prepare(seed, tasks, suites, fixtures, pool, reference, Path(cache), fixture_hashes,
+                                  reference_hashes, announce)
+    prepared = _PREPARED[key]
+    return FreshCases(label=prepared.label, cases=copy.deepcopy(prepared.cases), expected=prepared.expected)
+
+
+# Draws prepared in this process, by everything they depend on (file contents included).
+_PREPARED: dict[tuple, FreshCases] = {}
+
+
+def _prepare(seed: int, tasks: list[str], suites: Path, fixtures: Path, pool, reference: Path, cache: Path,
+             fixture_hashes: dict, reference_hashes: dict, announce) -> FreshCases:
+    modules = {task: _cases_module(suites / task, fixtures) for task in tasks}
+    drawn = {task: draw(suites / task, fixtures, seed, modules[task]) for task in tasks}
+    targets = {task: cache / task / cache_key(seed, task, drawn[task], fixture_hashes, reference_hashes)
                for task in tasks}
     missing = [task for task in tasks if not (targets[task] / "expected.json").is_file()]
     if missing:
         for task in missing:
             announce(task)
-        computed = _reference_outputs(Path(reference), fixtures, {task: drawn[task] for task in missing}, pool)
+        computed = _reference_outputs(reference, fixtures, {task: drawn[task] for task in missing}, pool)
         for task in missing:
             _store(task, drawn[task], computed[task], targets[task])
     values = {}
     for task in tasks:
         values[task] = ExpectedValues(targets[task], task=task)
-        problems = margin_problems(Path(suites) / task, fixtures, drawn[task], values[task])
+        check = getattr(modules[task], "margin_problems", None)
+        outputs = {case: values[task].reference_output(case) for case in drawn[task]}
+        problems = check(drawn[task], outputs) if check else []
         if problems:
             raise FreshCasesError(f"{seed_label(seed)}: {task}: the planted truths do not hold their margins on "
                                   "this seed (grade with another seed): " + "; ".join(problems))

@@ -107,7 +107,10 @@ def test_results_name_the_draw_but_never_the_seed(worker_pool):
 def test_the_references_results_are_computed_once_per_seed(tmp_path, worker_pool):
     computed = []
     for _ in range(2):
+        fresh._PREPARED.clear()  # as a new process would: only the results on disk remain
         prepared = fresh.prepare(SEEDS[0], ["grad_cam"], SUITES, FIXTURES, pool=worker_pool, cache=tmp_path,
                                  announce=computed.append)
     assert computed == ["grad_cam"]
+    again = fresh.prepare(SEEDS[0], ["grad_cam"], SUITES, FIXTURES, pool=worker_pool, cache=tmp_path)
+    assert again.cases == prepared.cases and again.cases is not prepared.cases  # each grading its own copy
     assert set(prepared.cases["grad_cam"]) == set(prepared.expected["grad_cam"].meta["cases"])

@@ -7,6 +7,8 @@ uint8 array. ``processor`` is ``default`` or ``pads`` (a processor that pads eve
 to 77 tokens unless the call asks otherwise).
 """
 
+import numpy as np
+
 from autograder.loading import load_module
 from autograder.suite import trusted_fixtures
 
@@ -154,8 +156,6 @@ def _unknown_word_text(rng) -> str:
 
 def draw(seed: int) -> dict[str, dict]:
     """The fixed cases' names and calls on texts, text lists and image views drawn from ``seed``."""
-    import numpy as np
-
     rng = np.random.default_rng([0xC11B, seed])
 
     def similarity(image, texts, ranked=False, **kwargs):
@@ -199,9 +199,7 @@ CONTENT_MARGIN = 0.02
 IMAGE_CHANGE = 0.01
 
 
-def _scores(output) -> tuple[list[str], "np.ndarray"] | None:
-    import numpy as np
-
+def _scores(output) -> tuple[list[str], np.ndarray] | None:
     if output["status"] != "ok" or not isinstance(output["value"], dict) or not output["value"].get("pair"):
         return None
     return [str(token) for token in output["value"]["tokens"]], np.asarray(output["value"]["scores"], dtype=float)
@@ -209,8 +207,6 @@ def _scores(output) -> tuple[list[str], "np.ndarray"] | None:
 
 def _lead(values, index: int) -> float:
     """How far ``values[index]`` lies above all the others (negative: below one of them)."""
-    import numpy as np
-
     return float(values[index] - np.delete(values, index).max()) if len(values) > 1 else float("inf")
 
 
@@ -230,8 +226,6 @@ def _text_problems(case: str, text: str, output) -> list[str]:
 
 
 def _ranking_problems(case: dict, name: str, output) -> list[str]:
-    import numpy as np
-
     if output["status"] != "ok":
         return [f"{name}: the reference gave no similarities"]
     values = np.asarray(output["value"], dtype=float)
@@ -247,8 +241,6 @@ def margin_problems(cases: dict, reference: dict) -> list[str]:
     image's best text first and "a carrot" last, each text's noun on top with the content words
     above one half, an unknown word in single characters, an unknown method refused, and the
     gradient relevance moving with the image."""
-    import numpy as np
-
     problems = []
     for name in ("similarity_dog", "similarity_cat_array"):
         problems += _ranking_problems(cases[name], name, reference[name])

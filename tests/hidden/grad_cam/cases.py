@@ -8,6 +8,10 @@ texture tells from a decoy of horizontal stripes, largest logit 340) and ``labra
 name arrays of ``fixtures/grad_cam/overlay_inputs.npz``.
 """
 
+import numpy as np
+
+from autograder.task_checks.grad_cam import LEAD, PLANTED_TRUTHS, peaks_in, region
+
 
 def _cam(function="grad_cam", input="planted", **kwargs):
     return {"function": function, "input": input, "kwargs": kwargs}
@@ -137,8 +141,6 @@ def _blobs(rng) -> list[list[float]]:
 
 def draw(seed: int) -> dict[str, dict]:
     """The fixed cases' names and calls on inputs drawn from ``seed`` (plain data only)."""
-    import numpy as np
-
     rng = np.random.default_rng([0x6CA3, seed])
     layouts = {name: _layout(rng, name) for name in PART_SIZES}
     image = {"array": "image", "flip": bool(rng.integers(2)),
@@ -175,9 +177,6 @@ def margin_problems(cases: dict, reference: dict) -> list[str]:
     """The planted truths the checks rely on, on the reference's maps of a drawn seed: each class
     brightest in its part (with ``MARGIN_LEAD`` to spare), and ``class_idx=None`` explaining the class
     the case texts name (235 on ``planted``, 340 on ``zebra``, 208 on ``labrador``)."""
-    import numpy as np
-
-    from autograder.task_checks.grad_cam import LEAD, PLANTED_TRUTHS, peaks_in, region
 
     def cam(case):
         output = reference[case]
