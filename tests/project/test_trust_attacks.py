@@ -35,7 +35,7 @@ from tests.project.hostile_submissions import (
     suites_finder_submission,
     writes_everywhere,
 )
-from tests.project.trust_snapshot import SITE_PACKAGES, checkout_state, git_dirs, venv_state
+from tests.project.trust_snapshot import SITE_PACKAGES, checkout_changes, checkout_state, git_dirs, venv_state
 
 pytestmark = pytest.mark.skipif(isolation_level() == PROCESSES,
                                 reason="needs namespaces: without them a grading is not authoritative")
@@ -58,7 +58,7 @@ def untouched():
     """Hashes of the checkout and a listing of the venv before the module's gradings; compared after."""
     before = checkout_state(), venv_state()
     yield
-    assert checkout_state() == before[0]
+    assert checkout_changes(before[0], checkout_state()) == {}
     assert venv_state() == before[1]
 
 

@@ -40,6 +40,18 @@ def checkout_state() -> dict[str, str]:
             for path in _walk(REPO, skip=(VENV,)) if path.is_file() and not path.is_symlink()}
 
 
+# The trusted engine's own cache of fresh cases' reference results (autograder.engine.fresh): a
+# grading running beside these tests adds entries there; workers never reach the checkout.
+ENGINE_CACHE = ".cache/fresh-cases/"
+
+
+def checkout_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, tuple]:
+    """Files of the checkout changed, removed or added between two :func:`checkout_state` snapshots,
+    except entries the engine added to its fresh-cases cache (existing ones must stay as they were)."""
+    return {path: (before.get(path), after.get(path)) for path in set(before) | set(after)
+            if before.get(path) != after.get(path) and not (path not in before and path.startswith(ENGINE_CACHE))}
+
+
 def venv_state() -> dict[str, tuple]:
     """Every file of the venv with size, mtime and mode; the contents of site-packages' top level
     (``.pth`` files run at every start) hashed too."""
