@@ -61,9 +61,11 @@ class Task:
 
 # TensorFlow never shares a process with torchvision or transformers: it segfaults here.
 FAMILIES = {family.name: family for family in (
-    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision"), forking=True),
+    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision", "torch.utils.serialization"),
+           forking=True),
     Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True),
-    Family("sklearn", ("numpy", "pandas", "matplotlib", "sklearn.ensemble"), forking=True),
+    Family("sklearn", ("numpy", "pandas", "matplotlib", "matplotlib.backends.backend_agg", "sklearn.ensemble"),
+           forking=True),
     # transformers imports lazily: name the CLIP modules so no call pays for them.
     Family("clip", ("numpy", "PIL.Image", "torch", "torchvision", "transformers",
                     "transformers.models.clip.modeling_clip", "transformers.models.clip.processing_clip",

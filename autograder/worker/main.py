@@ -18,6 +18,7 @@ from autograder.tasks import FAMILIES
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
 from autograder.worker.forking import serve_one
+from autograder.worker.hugepages import collapse
 from autograder.worker.isolation import enter_view
 from autograder.worker.pooled import enter_workspace
 
@@ -49,6 +50,8 @@ def main() -> None:
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
     pooled = bool(config.get("pooled"))
+    if pooled or config.get("fork"):
+        collapse()  # every call forks this process: make forking it cheap
     if not pooled:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])

@@ -71,8 +71,13 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
     for number, group in enumerate(task.mutant_gradings()):
         combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
-        graded = grade(build(combined, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed)
+        # Only the mistaken functions' checks: where each mistake must lose points (test_mutants.py grades
+        # the fixed cases whole, and shows no mistake costs points elsewhere).
+        mistaken = sorted({function for mutant in group for function in task.functions_of(mutant)})
+        graded = grade(build(combined, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed,
+                       functions=mistaken)
         assert not [r for r in graded.results if r.internal_error], combined.name
+        assert {r.function for r in graded.results} == set(mistaken)
         for mutant in group:
             lost = [r for r in graded.results if r.function in task.functions_of(mutant) and not r.passed]
             assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"

@@ -12,6 +12,7 @@ import pytest
 from autograder.engine.grading import FIXTURES, grade
 from autograder.engine.runner import SubmissionRunner
 from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
+from autograder.worker.hugepages import anonymous_regions
 from tests.project.conftest import FAST_LIMITS
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
 from tests.project.hostile_submissions import HOSTILE, leaves_processes, view_probe
@@ -117,3 +118,29 @@ def test_crashing_hanging_and_process_leaving_submissions_cost_only_their_own_ca
     after = grade(SOLUTIONS, ["grad_cam"], pool=worker_pool)
     assert without_timings(after) == without_timings(reference_grade)
     assert worker_pool.starts == starts
+
+
+def test_anonymous_regions_are_the_private_writable_ones_in_whole_huge_pages():
+    maps = ("00200000-00a00000 rw-p 00000000 00:00 0 \n"
+            "00a00000-00c00000 rw-p 00000000 00:00 0                          [heap]\n"
+            "00c00000-00e00000 r--p 00000000 08:01 42                         /usr/lib/libx.so\n"
+            "00e00000-01000000 rw-p 00000000 08:01 42                         /usr/lib/libx.so\n"
+            "01000000-01100000 rw-p 00000000 00:00 0 \n"
+            "01100000-01300000 rw-s 00000000 00:01 7                          /dev/zero (deleted)\n"
+            "01300001-01900000 rw-p 00000000 00:00 0 \n"
+            "7ffd0000-7fff0000 rw-p 00000000 00:00 0                          [stack]\n")
+    assert anonymous_regions(maps) == [(0x200000, 0xa00000), (0xa00000, 0xc00000), (0x1400000, 0x1800000)]
+
+
+def test_a_pooled_worker_forks_from_memory_in_huge_pages(worker_pool):
+    """Forking a child per call copies the worker's page tables: in 2 MiB pages they are 1/512 as long."""
+    worker_pool.prestart(["torch"])
+    with worker_pool.worker("torch"):
+        pass  # ready: imported and collapsed
+    workers = [process for pid in [worker_pool.pids()["torch"]]
+               for process in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+               if process.name().startswith("python") and "autograder.worker.main" in " ".join(process.cmdline())]
+    assert len(workers) == 1
+    rollup = open(f"/proc/{workers[0].pid}/smaps_rollup").read()
+    huge = int(rollup.split("AnonHugePages:")[1].split()[0]) * 1024
+    assert huge >= 100 * 1024**2, rollup

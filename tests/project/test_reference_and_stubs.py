@@ -12,7 +12,8 @@ import pytest
 
 from autograder.engine import expected
 from autograder.expected import mistake_source_sha256
-from autograder.engine.grading import FIXTURES, SUITES, grade
+from autograder.engine.grading import FIXTURES, SUITES, SubmissionError, grade
+from autograder.engine.runner import SubmissionRunner
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, build
 from tests.project.fake_submissions import CONTRACT_FUNCTIONS, implemented_alone, one_function_each
 from autograder import tasks as registry
@@ -110,6 +111,21 @@ def test_each_function_implemented_alone_scores_exactly_its_own_points(index, tm
             wanted_points = TASKS[task].bonus if bonus else TASKS[task].points
             wanted = {function: (wanted_points[function] if function == kept else 0) for function in wanted_points}
             assert totals == wanted, (task, bonus)
+
+
+def test_grading_chosen_functions_runs_and_calls_only_theirs(reference, worker_pool, monkeypatch):
+    called = []
+    original = SubmissionRunner.call
+    monkeypatch.setattr(SubmissionRunner, "call", lambda self, request: called.append(request) or original(self, request))
+    chosen = ["overlay_heatmap", "partial_dependence_2d"]
+    result = grade(SOLUTIONS, ["grad_cam", "pdp"], pool=worker_pool, functions=chosen)
+    assert {r.function for r in result.results} == set(chosen)
+    assert sorted(r.check for r in result.results) == sorted(r.check for r in reference.results
+                                                              if r.function in chosen)
+    assert all(r.passed for r in result.results)
+    assert called and {request["function"] for request in called} <= set(chosen)
+    with pytest.raises(SubmissionError, match="Unbekannte Funktion"):
+        grade(SOLUTIONS, ["grad_cam"], pool=worker_pool, functions=["partial_dependence_2d"])
 
 
 def test_tensorflow_work_stays_in_a_worker_of_its_own():

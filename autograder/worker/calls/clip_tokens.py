@@ -21,6 +21,7 @@ from transformers.utils import logging as transformers_logging
 
 from autograder.worker.calls import Prepared, adapter, plain
 from autograder.worker.calls.torch_state import ModelObserver
+from autograder.worker.calls.torch_warm import warm_up
 
 FIXTURE_MODULE = "clip_tokens/tiny_clip.py"
 MODEL_DIR = "clip_tokens/tiny_clip"
@@ -43,6 +44,7 @@ def _warm_up() -> None:
 
 # Progress bars of loading weights would fill every check's captured output.
 transformers_logging.disable_progress_bar()
+warm_up()
 _warm_up()
 
 

@@ -7,11 +7,14 @@ import torch  # noqa: F401  (loaded before any submission code)
 
 from autograder.worker.calls import Prepared, adapter
 from autograder.worker.calls.torch_state import ModelObserver
+from autograder.worker.calls.torch_warm import warm_up
 
 MODEL_MODULE = "grad_cam/tiny_cnn.py"
 MODEL_WEIGHTS = "grad_cam/tiny_cnn.pt"
 OVERLAY_INPUTS = "grad_cam/overlay_inputs.npz"
 OVERLAY_MAKER = "grad_cam/make_overlay_inputs.py"
+
+warm_up()
 
 
 def _fresh_model_and_input(request: dict, store):
