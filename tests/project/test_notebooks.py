@@ -291,8 +291,18 @@ def test_missing_notebooks_score_zero_as_task_notebooks(built, tmp_path):
 
 
 def _printed(executed) -> str:
-    return "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
-                     for cell in executed.cells if cell.cell_type == "code" for output in cell.get("outputs", []))
+    """Everything the cells printed, in order. A kernel under load flushes stdout mid-line
+    (``print(207, name)`` arrives as ``"207"`` and ``" golden retriever"``): consecutive stream
+    pieces are joined as they were written, other outputs stand on lines of their own."""
+    pieces = []
+    for cell in executed.cells:
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream":
+                    pieces.append(str(output.get("text", "")))
+                else:
+                    pieces.append(f"\n{output.get('data', {}).get('text/plain', '')}\n")
+    return "".join(pieces)
 
 
 def _master_answers(name: str) -> dict:
