@@ -79,6 +79,18 @@ def test_a_case_naming_no_function_of_its_task_stops_grading_at_collection(tmp_p
         grade(SOLUTIONS, ["grad_cam"], suites=suites, pool=worker_pool)
 
 
+def test_a_check_file_that_does_not_compile_stops_grading_naming_its_file_and_line(tmp_path, worker_pool):
+    suites = tmp_path / "suites"
+    shutil.copytree(SUITES, suites, ignore=shutil.ignore_patterns("__pycache__"))
+    checks = suites / "grad_cam" / "test_saliency.py"
+    lines = checks.read_text().splitlines()
+    checks.write_text("\n".join(lines + ["", "def helper(:", "    pass", ""]))
+    with pytest.raises(EngineError) as raised:
+        grade(SOLUTIONS, ["grad_cam"], suites=suites, pool=worker_pool)
+    assert "test_saliency.py" in str(raised.value) and f"line {len(lines) + 2}" in str(raised.value)
+    assert "SyntaxError" in str(raised.value)
+
+
 def test_a_harness_error_is_an_internal_error_and_exit_3_never_the_students_failure(tmp_path):
     # An input name the worker's adapter does not know: the harness fails, not the submission.
     suites = _suites_with(tmp_path, ('"cam_layer2": _cam(target_layer="layer2"),',
