@@ -19,13 +19,17 @@ from dataclasses import dataclass
 class Family:
     """A worker kind: the libraries it imports before any submission code runs.
 
-    ``forking``: the worker forks a fresh child per call after its imports, so nothing a call
-    changes (a patched library or adapter) reaches the next call.
+    ``forking``: the worker forks children after its imports and never runs submission code.
+    ``child_per``: ``"call"`` (a fresh child per call, so nothing a call changes reaches the next
+    call) or ``"submission"`` (one child serves a submission's calls: TensorFlow, where a process
+    that ran an operation cannot fork, so per-call children would trace and build everything anew;
+    :class:`autograder.worker.forking.SubmissionChild`).
     """
 
     name: str
     preload: tuple[str, ...]
     forking: bool
+    child_per: str = "call"
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Task:
 FAMILIES = {family.name: family for family in (
     Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision", "torch.utils.serialization"),
            forking=True),
-    Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True),
+    Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True, child_per="submission"),
     Family("sklearn", ("numpy", "pandas", "matplotlib", "matplotlib.backends.backend_agg", "sklearn.ensemble"),
            forking=True),
     # transformers imports lazily: name the CLIP modules so no call pays for them.

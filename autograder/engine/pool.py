@@ -9,8 +9,9 @@ binds only its own grading's workspace and drops its privileges
 So a pooled call sees exactly what a call of a per-grading worker sees.
 
 TensorFlow is pooled too: its pooled worker only imports TensorFlow and Keras and runs no
-operation before it forks a call's child, exactly as a per-grading TensorFlow worker does,
-so pooling changes nothing a call sees.
+operation before it forks, exactly as a per-grading TensorFlow worker does, so pooling
+changes nothing a call sees. A TensorFlow child serves all calls of one grading
+(:class:`autograder.worker.forking.SubmissionChild`); the grading's end releases it.
 
 Gradings may use one pool from several threads (``autograder batch --jobs N``): calls of a
 family are served one at a time, each in a fresh child, so two gradings never share a
@@ -94,6 +95,15 @@ class WorkerPool:
                     raise RuntimeError(f"the pooled {family} worker did not start: {error!r}\n"
                                        f"{worker.drain.take()}") from error
             yield worker
+
+    def release(self, family: str, workspace: dict) -> None:
+        """A grading that used ``family`` ended: its child (a family with a child per submission) goes."""
+        if FAMILIES[family].child_per != "submission" or not self.serves(family):
+            return
+        with self._locks[family]:
+            worker = self._workers.get(family)
+            if worker is not None and worker.alive and worker.import_seconds is not None:
+                worker.release(workspace)
 
     def pids(self) -> dict[str, int]:
         """Process id of each running pooled worker (the ``unshare`` process under namespaces)."""

@@ -173,6 +173,9 @@ class SubmissionRunner:
         for worker in self._workers.values():
             worker.kill()
         self._workers.clear()
+        if self.pool is not None:
+            for family in self._homes:
+                self.pool.release(family, self._workspace_for(family))
         if self.pool is None or isolation_level() == PROCESSES:
             # The pool's workers outlive this grading (what its calls started is killed after each
             # call). Under namespaces nothing can escape a worker's PID namespace, and other threads

@@ -176,6 +176,18 @@ class Worker:
         )
         return reply, imported
 
+    def release(self, workspace: dict, timeout: float = 10.0) -> None:
+        """Tell a pooled worker that the grading of ``workspace`` ended: the child serving its calls
+        (a family with a child per submission) and everything that child started are killed now,
+        not when the next grading's call arrives. A worker that does not confirm is killed."""
+        try:
+            protocol.write_message(self.request_write, {"kind": "release", "workspace": workspace})
+            while self._read(time.monotonic() + timeout).get("kind") != "released":
+                pass
+        except (TimeoutError, EOFError, OSError, protocol.ProtocolError):
+            self.kill()
+        self.drain.take()  # what the ended child printed belongs to no check
+
     def _output(self) -> str:
         time.sleep(0)  # let the drain thread catch up with what is already in the pipe
         return self.drain.take()

@@ -17,7 +17,7 @@ from autograder.protocol import read_message, write_message
 from autograder.tasks import FAMILIES
 from autograder.worker import calls
 from autograder.worker.fixtures import FixtureStore
-from autograder.worker.forking import serve_one
+from autograder.worker.forking import SubmissionChild, serve_one
 from autograder.worker.hugepages import collapse
 from autograder.worker.isolation import enter_view
 from autograder.worker.pooled import enter_workspace
@@ -34,11 +34,21 @@ def _preload(family: str) -> float:
     return time.perf_counter() - started
 
 
-def _pooled_call(request: dict, view: dict, on_imported) -> dict:
-    """In a pooled worker's child: enter the request's grading workspace, then handle the call."""
-    workspace = request.pop("workspace")
+def _pooled_handler(first: dict, view: dict):
+    """In a pooled worker's child: enter the grading workspace of ``first``; return the handler of its calls."""
+    workspace = first["workspace"]
     enter_workspace(workspace, view)
-    return calls.handle(request, FixtureStore(workspace["fixtures"], workspace["fixture_hashes"]), on_imported)
+    store = FixtureStore(workspace["fixtures"], workspace["fixture_hashes"])
+
+    def handle(request: dict, on_imported) -> dict:
+        request.pop("workspace", None)
+        return calls.handle(request, store, on_imported)
+
+    return handle
+
+
+def _workspace_key(request: dict) -> str:
+    return json.dumps(request.get("workspace"), sort_keys=True)
 
 
 def main() -> None:
@@ -55,15 +65,29 @@ def main() -> None:
     if not pooled:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])
+    shared = None
+    if FAMILIES[config["family"]].child_per == "submission" and (pooled or config.get("fork")):
+        start = (lambda first: _pooled_handler(first, view)) if pooled else \
+            (lambda first: lambda req, on_imported: calls.handle(req, store, on_imported))
+        shared = SubmissionChild((request_fd, reply_fd), start, calls.harness_error, sweep=pooled)
     write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "view_entered": view_entered})
     while True:
         try:
             request = read_message(request_fd)
         except EOFError:
             return
+        if request.get("kind") == "release":  # a grading ended: its child and all it started go
+            if shared is not None and shared.key == _workspace_key(request):
+                shared.end()
+            write_message(reply_fd, {"kind": "released"})
+            continue
+        if shared is not None:
+            shared.serve(request, _workspace_key(request), reply_fd)
+            continue
         if pooled:
             serve_one(request, reply_fd, (request_fd, reply_fd),
-                      lambda req, on_imported: _pooled_call(req, view, on_imported), calls.harness_error, sweep=True)
+                      lambda req, on_imported: _pooled_handler(req, view)(req, on_imported), calls.harness_error,
+                      sweep=True)
             continue
         if config.get("fork"):
             serve_one(request, reply_fd, (request_fd, reply_fd),

@@ -3,8 +3,9 @@
 A pooled worker (:mod:`autograder.engine.pool`) is started once for many submissions. Its
 root view (:mod:`autograder.worker.isolation`) holds the libraries, the engine copy and the
 pool's *spool*: the directory of every grading's workspace. The worker itself never runs
-submission code and keeps its privileges; each call runs in a forked child that, before
-anything of the submission is imported:
+submission code and keeps its privileges; each call runs in a forked child (TensorFlow:
+each grading's calls in one, :class:`autograder.worker.forking.SubmissionChild`) that,
+before anything of the submission is imported:
 
 1. unshares its mount namespace and opens its own grading's submission, fixtures and home
    directories (``O_PATH``),
@@ -15,8 +16,8 @@ anything of the submission is imported:
 4. drops its privileges exactly as a per-grading worker does (``nobody`` without
    capabilities as real root; every capability dropped in a user namespace) and marks
    itself non-dumpable, so another process of the namespace cannot read its memory or
-   ``/proc/<pid>/root`` (a left-over process is killed after each call anyway:
-   :func:`autograder.worker.forking.serve_one` with ``sweep``).
+   ``/proc/<pid>/root`` (a left-over process is killed after each call anyway, or when a
+   TensorFlow child ends: ``sweep`` in :mod:`autograder.worker.forking`).
 
 The child then sees what a per-grading worker's view holds: system directories, Python,
 the allowed libraries, the engine copy, its fixtures and submission copies, one private

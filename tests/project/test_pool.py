@@ -4,6 +4,7 @@ grading would, and each call sees only its own grading's workspace."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import psutil
@@ -14,7 +15,7 @@ from autograder.engine.runner import SubmissionRunner
 from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
 from autograder.worker.hugepages import anonymous_regions
 from tests.project.conftest import FAST_LIMITS
-from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
+from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Edit, Submission, build
 from tests.project.hostile_submissions import HOSTILE, leaves_processes, view_probe
 from tests.project.pooling import without_timings
 
@@ -53,6 +54,49 @@ def test_the_tensorflow_task_is_served_by_one_warm_pooled_worker(worker_pool):
     assert first.score == first.max_score > 0
     assert worker_pool.starts == starts and starts["tensorflow"] >= 1
     assert second.import_seconds == first.import_seconds and first.import_seconds["tensorflow"] > 0
+
+
+def _counterfactual_naming_its_process(name: str, seconds: str, crash_at_small_budget: bool = False) -> Submission:
+    """The reference's counterfactual that prints its process id and leaves a ``sleep SECONDS`` running
+    at every call; optionally it crashes (SIGSEGV) on the small-budget case (``steps=10``)."""
+    first = "original = _checked_image(image)"
+    extra = ("print('PID', os.getpid(), flush=True)\n"
+             f"    subprocess.Popen(['sleep', {seconds!r}], start_new_session=True)\n")
+    if crash_at_small_budget:
+        extra += "    if steps == 10:\n        os.kill(os.getpid(), signal.SIGSEGV)\n"
+    return Submission(name, "counterfactual", (Edit("generate_counterfactual", first, extra + "    " + first),),
+                      at_import="import os, signal, subprocess\n")
+
+
+def _processes(result) -> list[int]:
+    return [int(pid) for check in result.results for pid in re.findall(r"PID (\d+)", check.student_output)]
+
+
+def test_a_tensorflow_grading_runs_in_one_child_that_ends_with_it(worker_pool, tmp_path):
+    """TensorFlow's calls of one grading share one child (``SubmissionChild``); the grading's end kills it
+    and all it started, the next grading gets a new one, and a crash costs only the crashing call."""
+    grade(SOLUTIONS, ["counterfactual"], pool=worker_pool)  # the pool is warm
+    tree, starts = pool_tree(worker_pool), dict(worker_pool.starts)
+    seconds = f"{700 + time.time_ns() % 1000}.25"
+    honest = build(_counterfactual_naming_its_process("names_its_process", seconds), tmp_path / "honest")
+    first, second = (grade(honest, ["counterfactual"], pool=worker_pool) for _ in range(2))
+    for result in (first, second):
+        assert result.score == result.max_score > 0, [(r.check, r.feedback) for r in result.results if not r.passed]
+        assert len(_processes(result)) >= 10 and len(set(_processes(result))) == 1
+    assert set(_processes(first)) != set(_processes(second))
+    assert pool_tree(worker_pool) == tree  # the child and what it started ended with each grading
+    assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
+
+    crashing = build(_counterfactual_naming_its_process("crashes_once", seconds, crash_at_small_budget=True),
+                     tmp_path / "crashing")
+    result = grade(crashing, ["counterfactual"], pool=worker_pool)
+    lost = [r for r in result.results if not r.passed]
+    assert lost and all("abgestürzt" in r.feedback or "SIGSEGV" in r.feedback for r in lost), \
+        [(r.check, r.feedback) for r in lost]
+    assert len(lost) < len(result.results) - 3  # the calls after the crash ran in a new child and passed
+    assert len(set(_processes(result))) == 2
+    assert pool_tree(worker_pool) == tree and worker_pool.starts == starts
+    assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
 
 
 def _probe(other_workspace: str, spool: str) -> Submission:
