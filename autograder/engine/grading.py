@@ -116,7 +116,7 @@ def _announcer(progress):
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
           limits: Limits | None = None, progress=None, manifest: Path | None = None,
           metadata: Metadata | None = None, pool: WorkerPool | None = None,
-          fresh_seed: int | None = None, functions: list[str] | None = None) -> Grade:
+          fresh_seed: int | None = None, functions: list[str] | None = None, until_lost: bool = False) -> Grade:
     """Run the check suites of ``tasks`` against ``submission``; never imports the submission here.
 
     Parameters
@@ -135,6 +135,9 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         (cached per seed).
     functions : grade only the checks of these contract functions (a regrade of one function; the
         project's corpora of mistakes, each in one function). The grade then holds only their checks.
+    until_lost : stop as soon as every graded function has failed a check, and skip the calls no
+        check ran yet (the project's fairness sweep asks only whether each mistake costs points). The
+        grade then holds the checks run so far: an answer for a test, never a student's grade.
     """
     submission = Path(submission).resolve()
     suites = Path(suites).resolve()
@@ -145,7 +148,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         with WorkerPool(limits) as own_pool:
             return grade(submission, tasks, suites=suites, fixtures=fixtures, limits=limits, progress=progress,
                          manifest=manifest, metadata=metadata, pool=own_pool, fresh_seed=fresh_seed,
-                         functions=functions)
+                         functions=functions, until_lost=until_lost)
     started = time.perf_counter()
     become_subreaper()
     fresh = None
@@ -156,7 +159,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
             raise EngineError(str(error)) from error
     runner = SubmissionRunner(submission, fixtures, limits, pool=pool)
     plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites),
-                           fresh=fresh, functions=chosen)
+                           fresh=fresh, functions=chosen, until_lost=until_lost)
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             # pytest collects garbage repeatedly at the end to report unraisable exceptions: 0.2-0.4 s of
             # every grading with the frameworks loaded, for warnings no check is graded on.

@@ -84,10 +84,12 @@ def validate_points(items, require_registry_points: bool) -> list[str]:
 class GradingPlugin:
     def __init__(self, runner: SubmissionRunner, fixtures_dir: Path, progress=None,
                  require_registry_points: bool = True, fresh: FreshCases | None = None,
-                 functions: frozenset[str] | None = None) -> None:
+                 functions: frozenset[str] | None = None, until_lost: bool = False) -> None:
         self.runner = runner
         self.fresh = fresh
         self.functions = functions
+        self.until_lost = until_lost
+        self._graded_functions: set[str] = set()
         self.calls = Prefetcher(runner)
         self._fixtures_dir = Path(fixtures_dir)
         self.progress = progress
@@ -128,8 +130,11 @@ class GradingPlugin:
         if self.functions is not None:
             # Validated on the whole suite above; only the chosen functions' checks run and call.
             items[:] = [item for item in items if item.get_closest_marker("check").kwargs["function"] in self.functions]
+        self._graded_functions = {item.get_closest_marker("check").kwargs["function"] for item in items}
         if self.progress is not None:
             self.progress.start(len(items))
+        if self.until_lost:
+            return  # calls only as checks ask: queued ahead, they would all have run before the first loss
         for suite_dir in sorted({Path(item.path).parent for item in items}):
             self.calls.prefetch({"module": suite_dir.name, **case} for case in self._cases_of(suite_dir).values()
                                 if self.functions is None or case["function"] in self.functions)
@@ -248,3 +253,6 @@ class GradingPlugin:
         ))
         if self.progress is not None:
             self.progress.advance(self.results[-1])
+        if self.until_lost and self._graded_functions <= {result.function for result in self.results if not result.passed}:
+            # pytest's own way to end a session early (as --maxfail): the exit stays "tests failed".
+            item.session.shouldfail = "every graded function lost a check"

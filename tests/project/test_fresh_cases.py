@@ -22,6 +22,7 @@ from autograder.engine import fresh
 from autograder.engine.expected import load_cases
 from autograder.engine.grading import FIXTURES, SUITES, grade
 from autograder.engine.plugin import EngineError
+from autograder.engine.runner import SubmissionRunner
 from autograder.reports.gradescope import as_json
 from autograder.reports.markdown import as_markdown
 from tests.project.editing import SOLUTIONS, Submission, build
@@ -71,16 +72,40 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
     for number, group in enumerate(task.mutant_gradings()):
         combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
-        # Only the mistaken functions' checks: where each mistake must lose points (test_mutants.py grades
-        # the fixed cases whole, and shows no mistake costs points elsewhere).
+        # Only the mistaken functions' checks, and only until each has lost one: where each mistake must
+        # lose points (test_mutants.py grades the fixed cases whole, with the feedback each mistake gets,
+        # and shows no mistake costs points elsewhere).
         mistaken = sorted({function for mutant in group for function in task.functions_of(mutant)})
         graded = grade(build(combined, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed,
-                       functions=mistaken)
+                       functions=mistaken, until_lost=True)
         assert not [r for r in graded.results if r.internal_error], combined.name
         assert {r.function for r in graded.results} == set(mistaken)
         for mutant in group:
             lost = [r for r in graded.results if r.function in task.functions_of(mutant) and not r.passed]
             assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"
+
+
+def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_left(tmp_path, worker_pool):
+    mutant = next(m for m in TASKS["grad_cam"].mutants if m.function == "grad_cam" and not m.side)
+    submission = build(mutant, tmp_path / mutant.name)
+    whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"])
+    calls = []
+    original = SubmissionRunner._call
+
+    def counted(runner, request):
+        calls.append(request)
+        return original(runner, request)
+
+    SubmissionRunner._call = counted
+    try:
+        early = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True)
+    finally:
+        SubmissionRunner._call = original
+    first_lost = next(number for number, result in enumerate(whole.results) if not result.passed)
+    assert [(r.check, r.outcome) for r in early.results] == \
+        [(r.check, r.outcome) for r in whole.results[:first_lost + 1]]
+    cases = {name for name, case in load_cases(SUITES / "grad_cam", FIXTURES).items() if case["function"] == "grad_cam"}
+    assert 0 < len(calls) < len(cases), (len(calls), len(cases))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
