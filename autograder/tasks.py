@@ -65,8 +65,10 @@ class Task:
 
 # TensorFlow never shares a process with torchvision or transformers: it segfaults here.
 FAMILIES = {family.name: family for family in (
-    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision", "torch.utils.serialization"),
-           forking=True),
+    # The contract allows OpenCV's and scikit-image's resize (Grad-CAM, overlay): imported in every call's
+    # child they cost 0.17 s a call (scikit-image's lazy loader imports ``resize`` from ``_warps``).
+    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision", "torch.utils.serialization",
+                     "cv2", "skimage.transform._warps"), forking=True),
     Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True, child_per="submission"),
     Family("sklearn", ("numpy", "pandas", "matplotlib", "matplotlib.backends.backend_agg", "sklearn.ensemble"),
            forking=True),
