@@ -104,3 +104,29 @@ def test_integer_columns_and_inputs_stay_unchanged(boston, reference):
     reference.partial_dependence_2d(boston.load_model(PDP / "linear.joblib", as_array=True), array, [5, 11],
                                     grid_resolution=5)
     np.testing.assert_array_equal(array, array_before)
+
+
+def test_the_graders_brute_force_truth_is_computed_once_per_grid_and_handed_out_as_copies(boston):
+    from autograder.engine import oracles
+
+    request = {"function": "partial_dependence_2d", "model": "forest", "features": ["RM", "LSTAT"]}
+    grids = [np.linspace(5.0, 7.5, 4), np.linspace(5.0, 25.0, 3)]
+    oracles._TRUTHS.clear()
+    first = oracles.pdp_truth(request, FIXTURES, grids)
+    assert len(oracles._TRUTHS) == 1
+    X = boston.check_rows(PDP / "boston_house_prices.csv", as_array=True)
+    model = boston.load_model(PDP / "forest.joblib", as_array=True)
+    assert np.array_equal(first["average_at_returned_grid"],
+                          _sklearn(model, X, [boston.FEATURES.index("RM"), boston.FEATURES.index("LSTAT")],
+                                   custom_values={boston.FEATURES.index("RM"): grids[0],
+                                                  boston.FEATURES.index("LSTAT"): grids[1]})[-1])
+    first["average_at_returned_grid"][:] = 0.0  # what a check does to its copy stays there
+    again = oracles.pdp_truth(request, FIXTURES, [grid.copy() for grid in grids])
+    assert len(oracles._TRUTHS) == 1 and not np.array_equal(again["average_at_returned_grid"], first["average_at_returned_grid"])
+    # Anything the truth depends on is in the key: the grid, the rows averaged over, the model.
+    moved = oracles.pdp_truth(request, FIXTURES, [grids[0] + 0.1, grids[1]])
+    subset = oracles.pdp_truth({**request, "rows": list(range(0, len(X), 2))}, FIXTURES, grids)
+    boosting = oracles.pdp_truth({**request, "model": "boosting"}, FIXTURES, grids)
+    assert len(oracles._TRUTHS) == 4
+    for other in (moved, subset, boosting):
+        assert not np.allclose(other["average_at_returned_grid"], again["average_at_returned_grid"])
