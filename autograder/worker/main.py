@@ -85,11 +85,14 @@ def main() -> None:
             shared.serve(request, _workspace_key(request), reply_fd)
             continue
         if pooled:
+            workspace = request.get("workspace") or {}
+            calls.before_fork(request, FixtureStore(workspace.get("fixtures", ""), workspace.get("fixture_hashes", {})))
             serve_one(request, reply_fd, (request_fd, reply_fd),
                       lambda req, on_imported: _pooled_handler(req, view)(req, on_imported), calls.harness_error,
                       sweep=True)
             continue
         if config.get("fork"):
+            calls.before_fork(request, store)
             serve_one(request, reply_fd, (request_fd, reply_fd),
                       lambda req, on_imported: calls.handle(req, store, on_imported), calls.harness_error)
             continue

@@ -99,6 +99,20 @@ def test_a_tensorflow_grading_runs_in_one_child_that_ends_with_it(worker_pool, t
     assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
 
 
+def test_a_clip_call_that_poisons_its_model_leaves_every_other_calls_model_untouched(worker_pool, tmp_path):
+    """The CLIP worker loads the fixture model once, before it forks (``load_before_fork``): each call's
+    child still starts from the untouched model, whatever an earlier call did to its own."""
+    first = "device = _device(model)"
+    weigh = "print('WEIGHTS', round(float(sum(p.double().abs().sum() for p in model.parameters())), 6), flush=True)\n"
+    poison = "\n    with torch.no_grad():\n        for p in model.parameters():\n            p.zero_()\n"
+    last = "similarities = _unit(text_embeds) @ _unit(image_embeds)[0]"
+    poisoner = Submission("poisons_its_model", "clip_tokens", (Edit("clip_similarity", first, weigh + "    " + first),
+                                                                Edit("clip_similarity", last, last + poison)))
+    result = grade(build(poisoner, tmp_path), ["clip_tokens"], pool=worker_pool, functions=["clip_similarity"])
+    weights = [float(value) for check in result.results for value in re.findall(r"WEIGHTS (\S+)", check.student_output)]
+    assert len(weights) >= 4 and len(set(weights)) == 1 and weights[0] > 0, weights
+
+
 def _probe(other_workspace: str, spool: str) -> Submission:
     return view_probe("pool_probe", f'''
 seen = {{"uid": os.getuid(), "spool": sorted(os.listdir({spool!r})), "cwd": os.getcwd(),

@@ -23,6 +23,8 @@ from autograder.tasks import TASKS
 from autograder.worker.fixtures import FixtureError
 
 ADAPTERS: dict = {}
+# An adapter module's ``load_before_fork(request, store)``, by function: fixtures its calls share.
+_BEFORE_FORK: dict = {}
 
 
 def load_family(family: str) -> None:
@@ -33,7 +35,24 @@ def load_family(family: str) -> None:
     """
     for entry in TASKS:
         if entry.family == family:
-            ADAPTERS.update(importlib.import_module(entry.adapters).ADAPTERS)
+            module = importlib.import_module(entry.adapters)
+            ADAPTERS.update(module.ADAPTERS)
+            loader = getattr(module, "load_before_fork", None)
+            if loader is not None:
+                _BEFORE_FORK.update(dict.fromkeys(module.ADAPTERS, loader))
+
+
+def before_fork(request: dict, store) -> None:
+    """In the worker, before it forks the child of ``request``: let the adapter load the fixture objects
+    every call builds alike (each child gets an untouched copy-on-write copy). Never fatal: on any
+    problem (a changed fixture file, say) the child loads them itself and reports it as usual."""
+    loader = _BEFORE_FORK.get(request.get("function"))
+    if loader is None:
+        return
+    try:
+        loader(request, store)
+    except Exception:
+        pass
 
 
 _imported: dict[str, object] = {}
