@@ -34,13 +34,19 @@ def _child(request: dict, channel: int, handle, on_harness_error) -> None:
     os._exit(0)
 
 
-def _reap_orphans() -> None:
-    """As PID 1 of its namespace the worker inherits orphans; collect the ones that ended."""
+def _reap_orphans() -> dict[int, int]:
+    """As PID 1 of its namespace the worker inherits orphans; collect the ones that ended.
+    Returns the wait status of each process collected, by process id."""
+    collected = {}
     try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
+        while True:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid <= 0:
+                break
+            collected[pid] = status
     except ChildProcessError:
         pass
+    return collected
 
 
 def _sweep() -> None:
@@ -154,6 +160,7 @@ class SubmissionChild:
             close_in_child, start, on_harness_error, sweep
         self.key: str | None = None
         self.pid: int | None = None
+        self._status: int | None = None  # the child's wait status, once collected with the orphans
         self._requests = self._replies = -1
 
     def _fork(self, request: dict, key: str) -> None:
@@ -168,7 +175,7 @@ class SubmissionChild:
             os._exit(0)
         os.close(child_requests)
         os.close(child_replies)
-        self.pid, self.key = pid, key
+        self.pid, self.key, self._status = pid, key, None
 
     def end(self) -> str:
         """Kill the child (and, with ``sweep``, whatever it started); return how it ended."""
@@ -177,19 +184,21 @@ class SubmissionChild:
         for fd in (self._requests, self._replies):
             os.close(fd)
         self._requests = self._replies = -1
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            ended = exit_status.describe(os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1]))
-        except ChildProcessError:  # already collected with the orphans
-            ended = "unbekannt"
-        self.pid = self.key = None
+        status = self._status
+        if status is None:  # not collected yet: the process id is still the child's
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                status = os.waitpid(self.pid, 0)[1]
+            except ChildProcessError:
+                pass
+        self.pid = self.key = self._status = None
         if self.sweep:
             _sweep()
         _reap_orphans()
-        return ended
+        return "unbekannt" if status is None else exit_status.describe(os.waitstatus_to_exitcode(status))
 
     def serve(self, request: dict, key: str, reply_fd: int) -> None:
         """Run ``request`` of the submission ``key``; write exactly one reply to ``reply_fd``."""
@@ -217,5 +226,7 @@ class SubmissionChild:
             reply = {"kind": "reply", "status": "crashed", "error": {"signal": self.end()}}
         elif reply.get("status") in ("timeout", "protocol_error"):
             self.end()
-        _reap_orphans()
+        collected = _reap_orphans()
+        if self.pid in collected:  # it ended after its reply: end() must not signal its process id again
+            self._status = collected[self.pid]
         protocol.write_message(reply_fd, reply)
