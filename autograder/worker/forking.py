@@ -18,8 +18,8 @@ import time
 from autograder import exit_status, protocol
 
 
-def _child(request: dict, channel: int, handle, on_harness_error) -> None:
-    """Runs in the forked child: handle the request, send the reply, never return."""
+def _answer(request: dict, channel: int, handle, on_harness_error) -> None:
+    """In a child: handle one request and send its reply (a failure of the harness is reported)."""
     try:
         reply = handle(request, lambda: protocol.write_message(channel, {"kind": "imported"}))
     except BaseException as error:  # the harness failed: report it
@@ -31,6 +31,11 @@ def _child(request: dict, channel: int, handle, on_harness_error) -> None:
     except BaseException:
         pass
     protocol.write_message(channel, reply)
+
+
+def _child(request: dict, channel: int, handle, on_harness_error) -> None:
+    """Runs in the forked child: handle the request, send the reply, never return."""
+    _answer(request, channel, handle, on_harness_error)
     os._exit(0)
 
 
@@ -118,27 +123,16 @@ def _serve_calls(requests: int, replies: int, start, first: dict, on_harness_err
     """Runs in a submission's child: ``start(first)`` (entering its workspace) gives the handler of
     every call; serve them in order until the worker closes the channel, never return."""
     try:
-        handle, failed = start(first), None
+        handle = start(first)
     except BaseException as error:  # the harness failed: every call says so
-        handle, failed = None, error
+        def handle(request, on_imported, failed=error):
+            raise failed
     while True:
         try:
             request = protocol.read_message(requests)
         except (EOFError, protocol.ProtocolError):
             os._exit(0)
-        try:
-            if failed is not None:
-                raise failed
-            reply = handle(request, lambda: protocol.write_message(replies, {"kind": "imported"}))
-        except BaseException as error:
-            reply = on_harness_error(error)
-        reply["kind"] = "reply"
-        try:
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-        except BaseException:
-            pass
-        protocol.write_message(replies, reply)
+        _answer(request, replies, handle, on_harness_error)
 
 
 class SubmissionChild:
