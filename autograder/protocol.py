@@ -84,17 +84,27 @@ def encode(message: dict) -> bytes:
 def decode(payload: bytes) -> dict:
     try:
         message = _decode_value(json.loads(payload.decode("utf-8")))
-    except (ValueError, TypeError) as error:  # JSON, base64 and np.dtype raise these
-        raise ProtocolError(f"undecodable message: {error}") from error
+    except (ValueError, TypeError, RecursionError) as error:  # JSON (nesting too), base64 and np.dtype
+        raise ProtocolError(f"undecodable message: {type(error).__name__}: {error}"[:300]) from error
     if not isinstance(message, dict):
         raise ProtocolError("a message must be a JSON object")
     return message
 
 
-def write_message(fd: int, message: dict) -> None:
+def write_message(fd: int, message: dict, deadline: float | None = None) -> None:
+    """Send ``message``; with a ``deadline`` (and ``fd`` non-blocking), ``TimeoutError`` once
+    ``time.monotonic()`` passes it with the message not taken: a reader that stops reading
+    cannot hang the writer."""
     data = memoryview(encode(message))
     while data:
-        written = os.write(fd, data)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError("the channel took no message before the deadline")
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            continue
         data = data[written:]
 
 

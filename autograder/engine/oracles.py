@@ -61,6 +61,8 @@ def pdp_truth(request: dict, fixtures: Path, grids: list) -> dict:
         known = _TRUTHS.get(key)
     if known is None:
         known = _pdp_truth(request, fixtures, grids)
+        if not known:  # scikit-learn refused the grid, or failed: never kept, asked again next time
+            return {}
         with _TRUTHS_LOCK:
             if len(_TRUTHS) >= _TRUTHS_KEPT:
                 _TRUTHS.pop(next(iter(_TRUTHS)))

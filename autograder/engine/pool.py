@@ -13,9 +13,12 @@ operation before it forks, exactly as a per-grading TensorFlow worker does, so p
 changes nothing a call sees. A TensorFlow child serves all calls of one grading
 (:class:`autograder.worker.forking.SubmissionChild`); the grading's end releases it.
 
-Gradings may use one pool from several threads (``autograder batch --jobs N``): calls of a
-family are served one at a time, each in a fresh child, so two gradings never share a
-serving child. Gradings never share a workspace: each has its own directory in the spool.
+Gradings on one pool run one after another (a batch grades its rows in turn: pytest is not
+thread-safe). A family's calls are served one at a time and two gradings never share a
+serving child or a workspace (each has its own directory in the spool). Were gradings run
+side by side, TensorFlow's child would be replaced whenever the other grading's call came
+(a submission's calls would no longer share one child), and what a replaced child's
+leftover processes print just before would reach the other call's output.
 """
 
 from __future__ import annotations

@@ -169,6 +169,8 @@ class SubmissionChild:
             os._exit(0)
         os.close(child_requests)
         os.close(child_replies)
+        # A child that stops reading (its submission holds the channel) must not block the worker.
+        os.set_blocking(self._requests, False)
         self.pid, self.key, self._status = pid, key, None
 
     def end(self) -> str:
@@ -203,7 +205,7 @@ class SubmissionChild:
         deadline = time.monotonic() + float(request.get("timeout", 30.0))
         reply = None
         try:
-            protocol.write_message(self._requests, request)
+            protocol.write_message(self._requests, request, deadline)
             while reply is None:
                 message = protocol.read_message(self._replies, deadline)
                 if message.get("kind") == "imported":

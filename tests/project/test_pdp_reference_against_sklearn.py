@@ -130,3 +130,13 @@ def test_the_graders_brute_force_truth_is_computed_once_per_grid_and_handed_out_
     assert len(oracles._TRUTHS) == 4
     for other in (moved, subset, boosting):
         assert not np.allclose(other["average_at_returned_grid"], again["average_at_returned_grid"])
+
+
+def test_a_truth_that_could_not_be_computed_is_not_kept(monkeypatch):
+    from autograder.engine import oracles
+
+    oracles._TRUTHS.clear()
+    monkeypatch.setattr(oracles, "_pdp_truth", lambda request, fixtures, grids: {})  # scikit-learn refused or failed
+    request = {"function": "partial_dependence_1d", "model": "forest", "feature": "RM"}
+    assert oracles.pdp_truth(request, FIXTURES, [np.linspace(5.0, 7.5, 4)]) == {}
+    assert not oracles._TRUTHS

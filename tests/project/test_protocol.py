@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import os
+import time
 
 import numpy as np
 import pytest
@@ -77,3 +79,22 @@ def test_decoding_never_parses_source(monkeypatch):
     decoded = protocol.decode(message)["value"]
     np.testing.assert_array_equal(decoded[0], np.eye(3))
     np.testing.assert_array_equal(decoded[1]["nested"], np.arange(4))
+
+
+def test_deeply_nested_json_is_a_protocol_error_not_a_crash():
+    # json.loads raises RecursionError on deep nesting; uncaught, it ended the worker reading it.
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(b"[" * 200_000 + b"]" * 200_000)
+
+
+def test_a_write_with_a_deadline_gives_up_when_nobody_reads():
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            protocol.write_message(write_end, {"data": "x" * 500_000}, time.monotonic() + 0.3)
+        assert time.monotonic() - started < 5
+    finally:
+        os.close(read_end)
+        os.close(write_end)
