@@ -53,8 +53,9 @@ _TRUTHS_LOCK = threading.Lock()
 
 def pdp_truth(request: dict, fixtures: Path, grids: list) -> dict:
     """Brute-force averages at ``grids`` and the prediction at the mean row (to name that mistake)."""
-    files = [Path(fixtures) / name for name in (PDP_DATA_MODULE, PDP_CSV, f"pdp/{request['model']}.joblib")]
-    key = (str(Path(fixtures).resolve()), *((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files),
+    root = Path(fixtures).resolve()
+    stats = [(name, (root / name).stat()) for name in (PDP_DATA_MODULE, PDP_CSV, f"pdp/{request['model']}.joblib")]
+    key = (str(root), *((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats),
            json.dumps([request.get("rows"), request.get("features", [request.get("feature")])]),
            tuple((grid.dtype.str, grid.shape, grid.tobytes()) for grid in grids))
     with _TRUTHS_LOCK:

@@ -65,11 +65,22 @@ def main() -> None:
     if not pooled:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])
+
+    def handler_for(first: dict):
+        """In a child: the handler of its grading's calls (pooled: once in the grading's workspace)."""
+        if pooled:
+            return _pooled_handler(first, view)
+        return lambda req, on_imported: calls.handle(req, store, on_imported)
+
+    def store_for(request: dict) -> FixtureStore:
+        if not pooled:
+            return store
+        workspace = request.get("workspace") or {}
+        return FixtureStore(workspace.get("fixtures", ""), workspace.get("fixture_hashes", {}))
+
     shared = None
     if FAMILIES[config["family"]].child_per == "submission" and (pooled or config.get("fork")):
-        start = (lambda first: _pooled_handler(first, view)) if pooled else \
-            (lambda first: lambda req, on_imported: calls.handle(req, store, on_imported))
-        shared = SubmissionChild((request_fd, reply_fd), start, calls.harness_error, sweep=pooled)
+        shared = SubmissionChild((request_fd, reply_fd), handler_for, calls.harness_error, sweep=pooled)
     write_message(reply_fd, {"kind": "ready", "import_seconds": import_seconds, "view_entered": view_entered})
     while True:
         try:
@@ -84,17 +95,10 @@ def main() -> None:
         if shared is not None:
             shared.serve(request, _workspace_key(request), reply_fd)
             continue
-        if pooled:
-            workspace = request.get("workspace") or {}
-            calls.before_fork(request, FixtureStore(workspace.get("fixtures", ""), workspace.get("fixture_hashes", {})))
+        if pooled or config.get("fork"):
+            calls.before_fork(request, store_for(request))
             serve_one(request, reply_fd, (request_fd, reply_fd),
-                      lambda req, on_imported: _pooled_handler(req, view)(req, on_imported), calls.harness_error,
-                      sweep=True)
-            continue
-        if config.get("fork"):
-            calls.before_fork(request, store)
-            serve_one(request, reply_fd, (request_fd, reply_fd),
-                      lambda req, on_imported: calls.handle(req, store, on_imported), calls.harness_error)
+                      lambda req, on_imported: handler_for(req)(req, on_imported), calls.harness_error, sweep=pooled)
             continue
         try:
             reply = calls.handle(request, store, lambda: write_message(reply_fd, {"kind": "imported"}))

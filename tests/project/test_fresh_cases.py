@@ -85,7 +85,8 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"
 
 
-def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_left(tmp_path, worker_pool):
+def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_left(tmp_path, worker_pool,
+                                                                                  monkeypatch):
     mutant = next(m for m in TASKS["grad_cam"].mutants if m.function == "grad_cam" and not m.side)
     submission = build(mutant, tmp_path / mutant.name)
     whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"])
@@ -96,11 +97,8 @@ def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_lef
         calls.append(request)
         return original(runner, request)
 
-    SubmissionRunner._call = counted
-    try:
-        early = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True)
-    finally:
-        SubmissionRunner._call = original
+    monkeypatch.setattr(SubmissionRunner, "_call", counted)
+    early = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True)
     first_lost = next(number for number, result in enumerate(whole.results) if not result.passed)
     assert [(r.check, r.outcome) for r in early.results] == \
         [(r.check, r.outcome) for r in whole.results[:first_lost + 1]]

@@ -65,10 +65,15 @@ def _files_key(request: dict, store) -> tuple:
     return (request.get("processor"), *files)
 
 
-def _load_model(request: dict, store) -> tuple:
+def _verified_fixture(store):
+    """The fixture module, executed afresh, after every model file was checked against its hash."""
     fixture = store.module(FIXTURE_MODULE)
     for name in fixture.MODEL_FILES:
         store.path(f"{MODEL_DIR}/{name}")
+    return fixture
+
+
+def _load_model(fixture, request: dict, store) -> tuple:
     directory = store.path(f"{MODEL_DIR}/config.json").parent
     return fixture.load_tiny_clip(directory, **PROCESSORS[request["processor"]])
 
@@ -82,16 +87,14 @@ def load_before_fork(request: dict, store) -> None:
     """
     key = _files_key(request, store)
     if key not in _LOADED:
-        _LOADED[key] = _load_model(request, store)
+        _LOADED[key] = _load_model(_verified_fixture(store), request, store)
 
 
 def _fresh_fixtures(request: dict, store):
     """Model, processor and image for one call, from verified files only."""
-    fixture = store.module(FIXTURE_MODULE)
-    for name in fixture.MODEL_FILES:
-        store.path(f"{MODEL_DIR}/{name}")
+    fixture = _verified_fixture(store)
     loaded = _LOADED.get(_files_key(request, store))
-    model, processor = loaded if loaded is not None else _load_model(request, store)
+    model, processor = loaded if loaded is not None else _load_model(fixture, request, store)
     image = fixture.load_image(request["image"], store.path(f"clip_tokens/{request['image']}.png"))
     if "view" in request:
         image = _view(image, request["view"])
