@@ -9,6 +9,11 @@ here (``madvise``) gives huge pages only to memory that asks for them, so the wo
 (``MADV_HUGEPAGE``) and has its existing memory collapsed at once (``MADV_COLLAPSE``,
 Linux 6.1). A child writing into a shared huge page copies only the 4 KiB it writes.
 
+Only a pooled worker collapses its memory: collapsing takes 1.25 s here (346 MB of a torch
+worker), about what one grading's calls save, so a worker that serves a single grading
+would pay more than it gains (a fresh reference grading of ``grad_cam``: 7.0 s with
+collapsing, 5.5-6.3 s without).
+
 Best effort: on an older kernel or without free huge pages nothing changes but the speed.
 """
 

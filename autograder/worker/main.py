@@ -60,8 +60,8 @@ def main() -> None:
     import_seconds = _preload(config["family"])
     calls.load_family(config["family"])
     pooled = bool(config.get("pooled"))
-    if pooled or config.get("fork"):
-        collapse()  # every call forks this process: make forking it cheap
+    if pooled:
+        collapse()  # every call of many gradings forks this process: make forking it cheap
     if not pooled:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])

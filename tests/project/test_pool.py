@@ -99,18 +99,38 @@ def test_a_tensorflow_grading_runs_in_one_child_that_ends_with_it(worker_pool, t
     assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
 
 
-def test_a_clip_call_that_poisons_its_model_leaves_every_other_calls_model_untouched(worker_pool, tmp_path):
-    """The CLIP worker loads the fixture model once, before it forks (``load_before_fork``): each call's
-    child still starts from the untouched model, whatever an earlier call did to its own."""
-    first = "device = _device(model)"
-    weigh = "print('WEIGHTS', round(float(sum(p.double().abs().sum() for p in model.parameters())), 6), flush=True)\n"
-    poison = "\n    with torch.no_grad():\n        for p in model.parameters():\n            p.zero_()\n"
-    last = "similarities = _unit(text_embeds) @ _unit(image_embeds)[0]"
-    poisoner = Submission("poisons_its_model", "clip_tokens", (Edit("clip_similarity", first, weigh + "    " + first),
-                                                                Edit("clip_similarity", last, last + poison)))
-    result = grade(build(poisoner, tmp_path), ["clip_tokens"], pool=worker_pool, functions=["clip_similarity"])
-    weights = [float(value) for check in result.results for value in re.findall(r"WEIGHTS (\S+)", check.student_output)]
-    assert len(weights) >= 4 and len(set(weights)) == 1 and weights[0] > 0, weights
+# Per task: a line to print the fixtures' state before, a line after which the call spoils them.
+_POISONS = {
+    "clip_similarity": (
+        "device = _device(model)",
+        "print('STATE', round(float(sum(p.double().abs().sum() for p in model.parameters())), 6), flush=True)",
+        "similarities = _unit(text_embeds) @ _unit(image_embeds)[0]",
+        "with torch.no_grad():\n        for p in model.parameters():\n            p.zero_()"),
+    "grad_cam": (
+        "height, width = input_tensor.shape[-2:]",
+        "print('STATE', round(float(sum(p.double().abs().sum() for p in model.parameters())), 6), flush=True)",
+        "cam = F.interpolate(cam, size=(height, width), mode=\"bilinear\", align_corners=False)",
+        "with torch.no_grad():\n        for p in model.parameters():\n            p.zero_()"),
+    "partial_dependence_1d": (
+        "position = _column_position(X, feature)",
+        "print('STATE', round(float(np.asarray(X, dtype=np.float64).sum()), 6) * bool(vars(model)), flush=True)",
+        "average = _averaged_predictions(model, X, [position], grid[:, None])",
+        "X[...] = 0.0 if isinstance(X, np.ndarray) else None\n    model.__dict__.clear()"),
+}
+_TASK_OF = {"clip_similarity": "clip_tokens", "grad_cam": "grad_cam", "partial_dependence_1d": "pdp"}
+
+
+@pytest.mark.parametrize("function", sorted(_POISONS))
+def test_a_call_that_spoils_its_fixtures_leaves_every_other_calls_untouched(function, worker_pool, tmp_path):
+    """The worker builds a task's model and data once, before it forks (``load_before_fork``): each
+    call's child still starts from untouched fixtures, whatever an earlier call did to its own."""
+    before, weigh, after, poison = _POISONS[function]
+    task = _TASK_OF[function]
+    poisoner = Submission(f"spoils_{function}", task, (Edit(function, before, weigh + "\n    " + before),
+                                                       Edit(function, after, after + "\n    " + poison)))
+    result = grade(build(poisoner, tmp_path), [task], pool=worker_pool, functions=[function])
+    states = [float(value) for check in result.results for value in re.findall(r"STATE (\S+)", check.student_output)]
+    assert len(states) >= 4 and len(set(states)) == 1 and states[0] > 0, states
 
 
 def _probe(other_workspace: str, spool: str) -> Submission:

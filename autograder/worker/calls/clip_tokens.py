@@ -21,6 +21,7 @@ from transformers import CLIPConfig, CLIPModel, CLIPProcessor  # noqa: F401  (lo
 from transformers.utils import logging as transformers_logging
 
 from autograder.worker.calls import Prepared, adapter, plain
+from autograder.worker.calls.preloaded import Preloaded
 from autograder.worker.calls.torch_state import ModelObserver
 from autograder.worker.calls.torch_warm import warm_up
 
@@ -55,46 +56,31 @@ def _view(image: Image.Image, view: dict) -> Image.Image:
     return ImageOps.mirror(image) if view.get("flip") else image
 
 
-# Model and processor loaded in the worker before it forks, by the hashes of the files they come from.
-_LOADED: dict[tuple, tuple] = {}
+_LOADED = Preloaded()  # (fixture module, model, processor) by kind of processor
 
 
-def _files_key(request: dict, store) -> tuple:
-    files = sorted((name, digest) for name, digest in store.hashes.items()
-                   if name == FIXTURE_MODULE or name.startswith(MODEL_DIR + "/"))
-    return (request.get("processor"), *files)
+def _files(store) -> list[str]:
+    return [FIXTURE_MODULE, *(name for name in store.hashes if name.startswith(MODEL_DIR + "/"))]
 
 
-def _verified_fixture(store):
-    """The fixture module, executed afresh, after every model file was checked against its hash."""
+def _load(request: dict, store) -> tuple:
+    """The fixture module, executed afresh after every model file it lists was checked, with its model."""
     fixture = store.module(FIXTURE_MODULE)
     for name in fixture.MODEL_FILES:
         store.path(f"{MODEL_DIR}/{name}")
-    return fixture
-
-
-def _load_model(fixture, request: dict, store) -> tuple:
     directory = store.path(f"{MODEL_DIR}/config.json").parent
-    return fixture.load_tiny_clip(directory, **PROCESSORS[request["processor"]])
+    return (fixture, *fixture.load_tiny_clip(directory, **PROCESSORS[request["processor"]]))
 
 
 def load_before_fork(request: dict, store) -> None:
-    """In the worker, before it forks a call's child: load the model and processor once per set of files.
-
-    Loading them is most of a call (0.14 of 0.21 s profiled). The worker never hands them out:
-    each child gets its own copy-on-write copy of the untouched objects, so every call still
-    starts from a model no call has changed, read from files whose hashes the key holds.
-    """
-    key = _files_key(request, store)
-    if key not in _LOADED:
-        _LOADED[key] = _load_model(_verified_fixture(store), request, store)
+    """In the worker, before it forks a call's child: the model and processor, once per set of files."""
+    _LOADED.load(store, _files(store), lambda: _load(request, store), variant=request.get("processor"))
 
 
 def _fresh_fixtures(request: dict, store):
     """Model, processor and image for one call, from verified files only."""
-    fixture = _verified_fixture(store)
-    loaded = _LOADED.get(_files_key(request, store))
-    model, processor = loaded if loaded is not None else _load_model(fixture, request, store)
+    fixture, model, processor = _LOADED.get(store, _files(store), lambda: _load(request, store),
+                                            variant=request.get("processor"))
     image = fixture.load_image(request["image"], store.path(f"clip_tokens/{request['image']}.png"))
     if "view" in request:
         image = _view(image, request["view"])

@@ -6,6 +6,7 @@ import numpy as np
 import torch  # noqa: F401  (loaded before any submission code)
 
 from autograder.worker.calls import Prepared, adapter
+from autograder.worker.calls.preloaded import Preloaded
 from autograder.worker.calls.torch_state import ModelObserver
 from autograder.worker.calls.torch_warm import warm_up
 
@@ -17,9 +18,23 @@ OVERLAY_MAKER = "grad_cam/make_overlay_inputs.py"
 warm_up()
 
 
-def _fresh_model_and_input(request: dict, store):
+_MODEL_FILES = (MODEL_MODULE, MODEL_WEIGHTS)
+_MODELS = Preloaded()  # (fixture module, model)
+
+
+def _load_model(store) -> tuple:
     fixture = store.module(MODEL_MODULE)
-    model = fixture.load_tiny_cnn(store.path(MODEL_WEIGHTS))
+    return fixture, fixture.load_tiny_cnn(store.path(MODEL_WEIGHTS))
+
+
+def load_before_fork(request: dict, store) -> None:
+    """In the worker, before it forks a call's child: the fixture model, once per set of files."""
+    if request.get("function") in ("grad_cam", "saliency_map"):
+        _MODELS.load(store, _MODEL_FILES, lambda: _load_model(store))
+
+
+def _fresh_model_and_input(request: dict, store):
+    fixture, model = _MODELS.get(store, _MODEL_FILES, lambda: _load_model(store))
     return model, fixture.planted_input(request["input"])
 
 

@@ -31,6 +31,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
 from autograder.worker.calls import Prepared, SubmissionRaised, adapter, invoke, plain
+from autograder.worker.calls.preloaded import Preloaded
 
 DATA_MODULE = "pdp/boston.py"
 CSV = "pdp/boston_house_prices.csv"
@@ -97,17 +98,33 @@ def _saved(model) -> io.BytesIO:
 _warm_up()
 
 
+_ROWS_AND_MODELS = Preloaded()  # (rows, model) by model file and kind of rows
+
+
+def _files(request: dict) -> tuple[str, ...]:
+    return DATA_MODULE, CSV, f"pdp/{request['model']}.joblib"
+
+
+def _load(request: dict, store) -> tuple:
+    data = store.module(DATA_MODULE)
+    as_array = request["data"] == "array"
+    return (data.check_rows(store.path(CSV), as_array=as_array),
+            data.load_model(store.path(f"pdp/{request['model']}.joblib"), as_array=as_array))
+
+
+def load_before_fork(request: dict, store) -> None:
+    """In the worker, before it forks a call's child: the case's rows and model, once per set of files."""
+    _ROWS_AND_MODELS.load(store, _files(request), lambda: _load(request, store), variant=request["data"])
+
+
 def _fixtures(request: dict, store):
     """Fresh rows and model of the case: ``(X, model)``; a drawn case's ``rows`` (positions among the
     test rows, in their drawn order) with a fresh 0..n-1 index, as the fixed cases' rows have."""
-    data = store.module(DATA_MODULE)
-    as_array = request["data"] == "array"
-    X = data.check_rows(store.path(CSV), as_array=as_array)
+    X, model = _ROWS_AND_MODELS.get(store, _files(request), lambda: _load(request, store), variant=request["data"])
     rows = request.get("rows")
     if rows is not None:
         positions = _array(rows, dtype=np.intp)
-        X = X[positions] if as_array else X.iloc[positions].reset_index(drop=True)
-    model = data.load_model(store.path(f"pdp/{request['model']}.joblib"), as_array=as_array)
+        X = X[positions] if request["data"] == "array" else X.iloc[positions].reset_index(drop=True)
     return X, model
 
 
