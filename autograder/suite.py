@@ -176,6 +176,11 @@ def _shorten(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _seconds(value: float) -> str:
+    """A time limit in German notation: ``30``, ``0,3`` (a limit under a second is never shown as 0)."""
+    return f"{value:g}".replace(".", ",")
+
+
 def explain_reply(reply: Reply, function: str) -> str:
     """German explanation of a call that did not return normally."""
     error = reply.error
@@ -190,10 +195,10 @@ def explain_reply(reply: Reply, function: str) -> str:
         return (f"Das Modul konnte nicht importiert werden: {error.get('type')}: "
                 f"{_shorten(error.get('message', ''), 300)}\n{_shorten(error.get('traceback', ''))}")
     if reply.status == "timeout" and error.get("during") == "import":
-        return (f"Schon der Import des Moduls hat das Zeitlimit von {reply.seconds:.0f} s überschritten "
+        return (f"Schon der Import des Moduls hat das Zeitlimit von {_seconds(reply.seconds)} s überschritten "
                 "(Code auf Modulebene, der nicht endet?). Keine Funktion des Moduls konnte geprüft werden.")
     if reply.status == "timeout":
-        return f"`{function}` hat das Zeitlimit von {reply.seconds:.0f} s überschritten (Endlosschleife?)."
+        return f"`{function}` hat das Zeitlimit von {_seconds(reply.seconds)} s überschritten (Endlosschleife?)."
     if reply.status == "crashed" and error.get("during") == "import":
         return (f"Der Prozess ist schon beim Import des Moduls abgestürzt ({error.get('signal', 'unbekannt')}), "
                 "z. B. durch `os._exit` auf Modulebene. Keine Funktion des Moduls konnte geprüft werden.")

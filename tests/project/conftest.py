@@ -39,8 +39,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "check(points, function, title, bonus): a graded check of a hidden suite")
 
 
-def grade_edited(submission: Submission, root: Path, limits: Limits | None = None):
-    return grade(build(submission, root), ["grad_cam"], limits=limits)
+def grade_edited(submission: Submission, root: Path, limits: Limits | None = None, pool: WorkerPool | None = None):
+    return grade(build(submission, root), ["grad_cam"], limits=limits, pool=pool)
 
 
 def by_check(grade_result) -> dict:

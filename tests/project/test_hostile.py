@@ -1,5 +1,11 @@
 """Submissions that crash, hang, exit, flood, patch libraries, fake scores or leave
-processes behind earn exactly what their honest parts deserve, and grading ends."""
+processes behind earn exactly what their honest parts deserve, and grading ends.
+
+The submissions that crash, hang, exit or cannot be imported are graded as a batch grades
+them, on the session's warm pool (``test_pool.py`` shows a pooled grading gives what a
+fresh one gives); the rest, and every command-line run, on fresh workers as ``grade`` and
+``check`` start them.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ import pytest
 from autograder.engine.grading import FIXTURES
 from autograder.engine.runner import hash_tree
 from autograder.engine.sandbox import PROCESSES, isolation_level
+from autograder.model import CallStatus, Reply
+from autograder.suite import explain_reply
 from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
 from tests.project.editing import REPO, Submission, build
 from tests.project.hostile_submissions import (
@@ -40,7 +48,7 @@ FEEDBACK = {
     "ignores_sigterm_and_hangs": "Zeitlimit",
     "memory_hog": "MemoryError",
     "reads_expected": "FileNotFoundError",  # the hidden suites are not visible to workers
-    "kills_parent": ("abgestürzt", "still alive"),  # see KILLS_PARENT: either outcome earns nothing
+    "kills_parent": ("abgestürzt", "still alive", "PermissionError"),  # see KILLS_PARENT: none earns anything
 }
 
 
@@ -49,17 +57,17 @@ def passed(grade_result) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def twin_passed(tmp_path_factory):
-    result = passed(grade_edited(RAISING_TWIN, tmp_path_factory.mktemp("twin")))
+def twin_passed(tmp_path_factory, worker_pool):
+    result = passed(grade_edited(RAISING_TWIN, tmp_path_factory.mktemp("twin"), pool=worker_pool))
     assert result and not any(check.startswith("test_grad_cam") for check in result)
     return result
 
 
 @pytest.mark.parametrize("hostile", HOSTILE + [READS_EXPECTED, KILLS_PARENT],
                          ids=[h.name for h in HOSTILE] + ["reads_expected", "kills_parent"])
-def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile, tmp_path, twin_passed):
+def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile, tmp_path, twin_passed, worker_pool):
     started = time.monotonic()
-    result = grade_edited(hostile, tmp_path, FAST_LIMITS)
+    result = grade_edited(hostile, tmp_path, FAST_LIMITS, worker_pool)
     assert time.monotonic() - started < 240
     assert passed(result) == twin_passed
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
@@ -73,9 +81,10 @@ def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile,
     ("import os\nos._exit(1)", "beim Import des Moduls abgestürzt"),
     ("while True:\n    pass", "Import des Moduls hat das Zeitlimit"),
 ], ids=["raises", "sys_exit", "os_exit", "hangs"])
-def test_a_module_that_cannot_be_imported_fails_all_its_checks_quickly(code, phrase, tmp_path):
+def test_a_module_that_cannot_be_imported_fails_all_its_checks_quickly(code, phrase, tmp_path, worker_pool):
     started = time.monotonic()
-    result = grade_edited(Submission("broken_import", "grad_cam", (), at_import=code), tmp_path, FAST_LIMITS)
+    result = grade_edited(Submission("broken_import", "grad_cam", (), at_import=code), tmp_path, FAST_LIMITS,
+                          worker_pool)
     assert time.monotonic() - started < 60
     assert all(not r.passed and phrase in r.feedback for r in result.results), {r.feedback for r in result.results}
 
@@ -154,3 +163,8 @@ def test_a_call_that_poisons_its_fixtures_does_not_change_what_later_calls_see(t
     lost = {r.check for r in result.results if not r.passed}
     assert lost == {"test_grad_cam_model_and_input_unchanged"}
     assert result.score == reference_grade.score - by_check(reference_grade)["test_grad_cam_model_and_input_unchanged"].max_score
+
+
+def test_a_time_limit_is_shown_in_german_notation_and_never_as_zero():
+    feedback = [explain_reply(Reply(CallStatus.TIMEOUT, seconds=seconds), "grad_cam") for seconds in (30.0, 0.3)]
+    assert "Zeitlimit von 30 s" in feedback[0] and "Zeitlimit von 0,3 s" in feedback[1], feedback
