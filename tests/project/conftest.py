@@ -18,8 +18,10 @@ FAST_LIMITS = Limits(call=6.0, call_after_timeout=0.3)
 @pytest.fixture(scope="session")
 def worker_pool():
     """Warm torch, TensorFlow, scikit-learn and CLIP workers for the whole session (one per xdist worker):
-    corpora of mutants, variants and fakes pay the framework imports once. Trust and hostile
-    tests grade with fresh workers; ``test_pool.py`` shows both give the same results."""
+    corpora of mutants, variants, fakes, crashing submissions and honest twins pay the framework
+    imports once. Trust attacks and the hostile submissions a worker's own view must stop grade
+    with fresh workers, as ``grade`` and ``check`` start them; ``test_pool.py`` shows both give
+    the same results."""
     with WorkerPool() as pool:
         yield pool
 

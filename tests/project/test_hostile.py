@@ -89,8 +89,8 @@ def test_a_module_that_cannot_be_imported_fails_all_its_checks_quickly(code, phr
     assert all(not r.passed and phrase in r.feedback for r in result.results), {r.feedback for r in result.results}
 
 
-def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path):
-    honest = passed(grade_edited(GARBAGE_TWIN, tmp_path / "twin"))
+def test_patching_numpy_torch_and_pytest_gains_nothing(tmp_path, worker_pool):
+    honest = passed(grade_edited(GARBAGE_TWIN, tmp_path / "twin", pool=worker_pool))
     patched = grade_edited(PATCHES_LIBRARIES, tmp_path / "patched")
     assert passed(patched) == honest
     assert not by_check(patched)["test_grad_cam_model_and_input_unchanged"].passed

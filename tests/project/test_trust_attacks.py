@@ -46,9 +46,10 @@ def passed(result) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory):
-    """What the honest twin (``grad_cam`` raises, the rest is the reference) passes."""
-    result = passed(grade_edited(RAISING_TWIN, tmp_path_factory.mktemp("twin"), FAST_LIMITS))
+def twin(tmp_path_factory, worker_pool):
+    """What the honest twin (``grad_cam`` raises, the rest is the reference) passes (an honest grading:
+    on the warm pool, which grades as fresh workers do)."""
+    result = passed(grade_edited(RAISING_TWIN, tmp_path_factory.mktemp("twin"), FAST_LIMITS, worker_pool))
     assert result and not any(check.startswith("test_grad_cam") for check in result)
     return result
 
@@ -177,8 +178,8 @@ def test_two_gradings_at_once_cannot_see_each_other(tmp_path, twin, reference_gr
     assert json.loads(output)["score"] == reference_grade.score  # A itself is graded normally
 
 
-def test_replacing_adapter_internals_gains_nothing(tmp_path, untouched):
-    honest = grade_edited(POISONS_ITS_INPUTS, tmp_path / "twin", FAST_LIMITS)
+def test_replacing_adapter_internals_gains_nothing(tmp_path, untouched, worker_pool):
+    honest = grade_edited(POISONS_ITS_INPUTS, tmp_path / "twin", FAST_LIMITS, worker_pool)
     hostile = grade_edited(PATCHES_ADAPTER, tmp_path / "hostile", FAST_LIMITS)
     assert passed(hostile) == passed(honest)
     assert not by_check(hostile)["test_grad_cam_model_and_input_unchanged"].passed
@@ -194,8 +195,8 @@ RELOADS_FORBIDDEN = Submission("reloads_forbidden", "pdp", (Edit("partial_depend
 RELOAD_TWIN = Submission("reload_twin", "pdp", (Edit("partial_dependence_1d", AVERAGE_1D, "raise RuntimeError('twin')"),))
 
 
-def test_reloading_a_forbidden_module_gains_nothing(tmp_path, untouched):
-    honest = grade(build(RELOAD_TWIN, tmp_path / "twin"), ["pdp"], limits=FAST_LIMITS)
+def test_reloading_a_forbidden_module_gains_nothing(tmp_path, untouched, worker_pool):
+    honest = grade(build(RELOAD_TWIN, tmp_path / "twin"), ["pdp"], limits=FAST_LIMITS, pool=worker_pool)
     hostile = grade(build(RELOADS_FORBIDDEN, tmp_path / "hostile"), ["pdp"], limits=FAST_LIMITS)
     assert passed(hostile) == passed(honest)
     # The refusal reaches the check as scikit-learn's forbidden shortcut, named as that mistake.
