@@ -18,21 +18,30 @@ class FixtureStore:
         self.hashes = hashes
         self._module_count = 0
 
-    def path(self, relative: str) -> Path:
-        """The verified path of a fixture file (relative to the fixtures root)."""
+    def _verified(self, relative: str) -> tuple[Path, bytes]:
         expected = self.hashes.get(relative)
         if expected is None:
             raise FixtureError(f"{relative} is not a known fixture")
         path = self.root / relative
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            data = path.read_bytes()
         except OSError as error:
             raise FixtureError(f"{relative} cannot be read: {error}") from error
-        if digest != expected:
+        if hashlib.sha256(data).hexdigest() != expected:
             raise FixtureError(f"{relative} was changed during grading")
-        return path
+        return path, data
+
+    def path(self, relative: str) -> Path:
+        """The verified path of a fixture file (relative to the fixtures root)."""
+        return self._verified(relative)[0]
 
     def module(self, relative: str):
-        """Execute a verified fixture module afresh (its objects are never shared between calls)."""
+        """Execute a verified fixture module afresh (its objects are never shared between calls).
+
+        The bytes that were checked are the bytes that run: a file changed after its check (where a
+        call could write there, without namespaces) never runs in the worker that builds fixtures
+        before it forks.
+        """
         self._module_count += 1
-        return load_module(self.path(relative), f"_fixture_{self._module_count}")
+        path, source = self._verified(relative)
+        return load_module(path, f"_fixture_{self._module_count}", source=source)

@@ -433,3 +433,26 @@ def test_unique_value_rule_cases_sit_where_the_cases_claim(boston):
     assert rows["RAD"].nunique() == 9  # pdp_1d_rad_unique (20 > 9) and pdp_1d_rad_boundary (9, not fewer)
     assert 50 <= rows["LSTAT"].nunique() < 200  # percentile grid by default, unique values at 200
     assert rows["RM"].nunique() >= 50
+
+
+def test_a_fixture_module_runs_the_bytes_its_hash_was_checked_on(tmp_path, monkeypatch):
+    """The worker builds fixtures before it forks: a fixture module rewritten between its check and
+    its execution (where a call could write there, without namespaces) must never run there."""
+    from pathlib import Path
+
+    from autograder.worker.fixtures import FixtureStore
+
+    module = tmp_path / "task" / "fixture.py"
+    module.parent.mkdir()
+    module.write_text("ORIGIN = 'checked'\n")
+    store = FixtureStore(str(tmp_path), {"task/fixture.py": hashlib.sha256(module.read_bytes()).hexdigest()})
+    read_bytes = Path.read_bytes
+
+    def read_then_rewrite(path):
+        data = read_bytes(path)
+        if path == module:
+            module.write_text("ORIGIN = 'rewritten after the check'\n")
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_then_rewrite)
+    assert store.module("task/fixture.py").ORIGIN == "checked"
