@@ -21,5 +21,5 @@ def load_module(path: Path, name: str | None = None, source: bytes | None = None
     if source is None:
         spec.loader.exec_module(module)
     else:
-        exec(compile(source, str(path), "exec"), module.__dict__)
+        exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
     return module

@@ -38,9 +38,10 @@ class FixtureStore:
     def module(self, relative: str):
         """Execute a verified fixture module afresh (its objects are never shared between calls).
 
-        The bytes that were checked are the bytes that run: a file changed after its check (where a
-        call could write there, without namespaces) never runs in the worker that builds fixtures
-        before it forks.
+        The module's bytes that were checked are the bytes that run, also in the worker that builds
+        fixtures before it forks. (Data files are read again by their loaders after their check;
+        only without namespaces can a call write there, and then it already runs as the worker's
+        user: README, "Trust model".)
         """
         self._module_count += 1
         path, source = self._verified(relative)

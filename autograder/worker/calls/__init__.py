@@ -66,16 +66,17 @@ _harness_modules: tuple[int, list[str]] = (-1, [])
 
 
 def prepare_seal() -> None:
-    """In the worker, before it forks: list the harness's modules for :func:`seal`.
+    """In the worker, before it forks (no child shares its pages then): list the harness's modules
+    for :func:`seal`.
 
     Listing them in a child walks all of ``sys.modules`` and writes the reference count of every
-    name, copying each page they sit on (12 of a 40 ms torch call); the worker lists them once.
-    Harness code only ever adds modules, so an unchanged count means an unchanged list.
+    name, copying each page they sit on (12 of a 40 ms torch call). Between the worker's listing
+    and a child's seal only harness code runs, which only adds modules: the child walks them
+    itself only if the count changed.
     """
     global _harness_modules
-    if _harness_modules[0] != len(sys.modules):
-        _harness_modules = (len(sys.modules), [name for name in sys.modules
-                                               if name == "autograder" or name.startswith("autograder.")])
+    _harness_modules = (len(sys.modules), [name for name in sys.modules
+                                           if name == "autograder" or name.startswith("autograder.")])
 
 
 def seal() -> None:
@@ -86,7 +87,8 @@ def seal() -> None:
     patch an adapter or an observer by naming it. (Reaching them through the garbage
     collector or stack frames remains possible: README, "Trust model".)
     """
-    prepare_seal()  # a no-op when the worker listed them and nothing was imported since
+    if _harness_modules[0] != len(sys.modules):  # not listed by the worker, or imports since
+        prepare_seal()
     for name in _harness_modules[1]:
         sys.modules.pop(name, None)
     sys.path[:] = [entry for entry in sys.path if entry != _ENGINE_PATH]
