@@ -69,7 +69,7 @@ def main() -> None:
     pooled = bool(config.get("pooled"))
     if pooled:
         collapse()  # every call of many gradings forks this process: make forking it cheap
-    if not pooled:
+    else:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])
 

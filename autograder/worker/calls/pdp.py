@@ -101,15 +101,17 @@ _warm_up()
 _ROWS_AND_MODELS = Preloaded()  # (rows, model) by model file and kind of rows
 
 
-def _files(request: dict) -> tuple[str, ...]:
+def _files(request: dict) -> tuple[str, str, str]:
+    """The data module, the rows and the case's model file."""
     return DATA_MODULE, CSV, f"pdp/{request['model']}.joblib"
 
 
 def _load(request: dict, store) -> tuple:
-    data = store.module(DATA_MODULE)
+    data_module, csv, model_file = _files(request)
+    data = store.module(data_module)
     as_array = request["data"] == "array"
-    return (data.check_rows(store.path(CSV), as_array=as_array),
-            data.load_model(store.path(f"pdp/{request['model']}.joblib"), as_array=as_array))
+    return (data.check_rows(store.path(csv), as_array=as_array),
+            data.load_model(store.path(model_file), as_array=as_array))
 
 
 def load_before_fork(request: dict, store) -> None:
