@@ -135,9 +135,10 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         (cached per seed).
     functions : grade only the checks of these contract functions (a regrade of one function; the
         project's corpora of mistakes, each in one function). The grade then holds only their checks.
-    until_lost : stop as soon as every graded function has failed a check, and skip the calls no
-        check ran yet (the project's fairness sweep asks only whether each mistake costs points). The
-        grade then holds the checks run so far: an answer for a test, never a student's grade.
+    until_lost : run no further check of a function once it failed one, stop as soon as every graded
+        function has, and make no call that no check ran yet (the project's fairness sweep asks only
+        whether each mistake costs points). The grade then holds the checks run: an answer for a
+        test, never a student's grade.
     """
     submission = Path(submission).resolve()
     suites = Path(suites).resolve()

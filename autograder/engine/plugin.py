@@ -209,6 +209,16 @@ class GradingPlugin:
         return self._fixtures_dir
 
     # -- outcomes -----------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item) -> None:
+        """With ``until_lost``, a function that lost a check runs no further check (nor its calls)."""
+        if self.until_lost and item.get_closest_marker("check").kwargs["function"] in self._lost_functions():
+            # As a skip marker does: pytest still tears down what the next check does not share.
+            pytest.skip("its function lost a check already")
+
+    def _lost_functions(self) -> set[str]:
+        return {result.function for result in self.results if not result.passed}
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -253,6 +263,6 @@ class GradingPlugin:
         ))
         if self.progress is not None:
             self.progress.advance(self.results[-1])
-        if self.until_lost and self._graded_functions <= {result.function for result in self.results if not result.passed}:
+        if self.until_lost and self._graded_functions <= self._lost_functions():
             # pytest's own way to end a session early (as --maxfail): the exit stays "tests failed".
             item.session.shouldfail = "every graded function lost a check"

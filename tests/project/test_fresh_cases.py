@@ -85,11 +85,13 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"
 
 
-def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_left(tmp_path, worker_pool,
-                                                                                  monkeypatch):
-    mutant = next(m for m in TASKS["grad_cam"].mutants if m.function == "grad_cam" and not m.side)
-    submission = build(mutant, tmp_path / mutant.name)
-    whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"])
+def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_call_beyond(tmp_path, worker_pool,
+                                                                                           monkeypatch):
+    functions = ["grad_cam", "overlay_heatmap"]
+    group = [next(m for m in TASKS["grad_cam"].mutants if m.function == function and not m.side) for function in functions]
+    submission = build(Submission("+".join(m.name for m in group), "grad_cam", tuple(e for m in group for e in m.edits)),
+                       tmp_path / "mutants")
+    whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions)
     calls = []
     original = SubmissionRunner._call
 
@@ -98,11 +100,16 @@ def test_a_grading_until_lost_stops_at_the_first_lost_check_and_runs_no_call_lef
         return original(runner, request)
 
     monkeypatch.setattr(SubmissionRunner, "_call", counted)
-    early = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True)
-    first_lost = next(number for number, result in enumerate(whole.results) if not result.passed)
-    assert [(r.check, r.outcome) for r in early.results] == \
-        [(r.check, r.outcome) for r in whole.results[:first_lost + 1]]
-    cases = {name for name, case in load_cases(SUITES / "grad_cam", FIXTURES).items() if case["function"] == "grad_cam"}
+    early = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions, until_lost=True)
+    # Each function's checks in suite order, up to and including its first lost one; nothing after.
+    wanted = []
+    for function in functions:
+        own = [r for r in whole.results if r.function == function]
+        first_lost = next(number for number, result in enumerate(own) if not result.passed)
+        wanted += own[:first_lost + 1]
+    assert len(wanted) < len(whole.results)
+    assert sorted((r.check, r.outcome) for r in early.results) == sorted((r.check, r.outcome) for r in wanted)
+    cases = {name for name, case in load_cases(SUITES / "grad_cam", FIXTURES).items() if case["function"] in functions}
     assert 0 < len(calls) < len(cases), (len(calls), len(cases))
 
 
