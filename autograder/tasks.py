@@ -24,12 +24,18 @@ class Family:
     call) or ``"submission"`` (one child serves a submission's calls: TensorFlow, where a process
     that ran an operation cannot fork, so per-call children would trace and build everything anew;
     :class:`autograder.worker.forking.SubmissionChild`).
+    ``on_demand``: libraries the worker imports before the fork only for a submission whose source
+    names them (:mod:`autograder.engine.on_demand`). Loaded always, they would cost every worker
+    start and every call's fork; loaded in each call's child, every call of a submission that
+    imports them. One the source names in no way the scan sees is imported in each call's child:
+    slower, never different.
     """
 
     name: str
     preload: tuple[str, ...]
     forking: bool
     child_per: str = "call"
+    on_demand: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,16 @@ class Task:
 FAMILIES = {family.name: family for family in (
     # The contract allows OpenCV's and scikit-image's resize (Grad-CAM, overlay): imported in every call's
     # child they cost 0.17 s a call (scikit-image's lazy loader imports ``resize`` from ``_warps``).
-    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torchvision", "torch.utils.serialization",
-                     "cv2", "skimage.transform._warps"), forking=True),
+    # torchvision (with the torch._dynamo and sympy it imports) is 0.9 of a worker's 2.2 s of imports and
+    # makes each call's fork and exit a quarter dearer (15.5 against 21 ms): the sheet's examples use it
+    # beside the functions, few submissions inside them.
+    Family("torch", ("numpy", "PIL.Image", "matplotlib", "torch", "torch.utils.serialization",
+                     "cv2", "skimage.transform._warps"), forking=True, on_demand=("torchvision",)),
     Family("tensorflow", ("numpy", "PIL.Image", "tensorflow", "keras"), forking=True, child_per="submission"),
     Family("sklearn", ("numpy", "pandas", "matplotlib", "matplotlib.backends.backend_agg", "sklearn.ensemble"),
            forking=True),
-    # transformers imports lazily: name the CLIP modules so no call pays for them.
+    # transformers imports lazily: name the CLIP modules so no call pays for them (its CLIP model imports
+    # torchvision itself).
     Family("clip", ("numpy", "PIL.Image", "torch", "torchvision", "transformers",
                     "transformers.models.clip.modeling_clip", "transformers.models.clip.processing_clip",
                     "transformers.models.clip.tokenization_clip",

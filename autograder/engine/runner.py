@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from autograder.engine import leftovers
 from autograder.engine.intake import copy_submission
+from autograder.engine.on_demand import named_libraries
 from autograder.engine.oracles import complete
 from autograder.engine.processes import kill_descendants
 from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
@@ -80,6 +81,7 @@ class SubmissionRunner:
         self.fixture_hashes = hash_tree(self.fixtures)
         self.submission = workspace / "submission"
         self.intake = copy_submission(Path(submission), self.submission)
+        self.on_demand = named_libraries(self.submission)
         self.engine = copy_worker_code(workspace / "engine")
         self.staging = workspace / "root"
         self.staging.mkdir()
@@ -118,11 +120,12 @@ class SubmissionRunner:
     def _pooled_call(self, family: str, request: dict, timeout: float) -> tuple[Reply, bool]:
         with self.pool.worker(family) as worker:
             self.import_seconds.setdefault(family, worker.import_seconds)
-            return worker.call({**request, "workspace": self._workspace_for(family)}, timeout)
+            return worker.call({**request, "workspace": self._workspace_for(family),
+                                "on_demand": list(self.on_demand.get(family, ()))}, timeout)
 
     def _new_worker(self, family: str) -> Worker:
         return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits,
-                      engine=self.engine, staging=self.staging)
+                      engine=self.engine, staging=self.staging, on_demand=self.on_demand.get(family, ()))
 
     def _ready_worker(self, family: str) -> Worker:
         worker = self._workers.get(family)

@@ -85,12 +85,14 @@ class Worker:
     """One worker process of one framework family, for one submission or (``spool``) for a pool."""
 
     def __init__(self, family: str, submission: Path | None, fixtures: Path | None, hashes: dict, limits: Limits, *,
-                 engine: Path, staging: Path, spool: Path | None = None) -> None:
+                 engine: Path, staging: Path, spool: Path | None = None, on_demand: tuple[str, ...] = ()) -> None:
         """``engine``: the private copy of the worker-side code; ``staging``: an empty directory the
         worker mounts its minimal root on (inside its own mount namespace). ``spool``: the directory
         of a :class:`autograder.engine.pool.WorkerPool`'s grading workspaces; such a worker has no
         submission of its own, every request names its grading's workspace, and every call runs in
-        a child that sees only that workspace (:mod:`autograder.worker.pooled`)."""
+        a child that sees only that workspace (:mod:`autograder.worker.pooled`). ``on_demand``: the
+        family's on-demand libraries the submission names, imported with the family's (a pooled
+        worker learns them per request)."""
         self.family, self.limits = family, limits
         self.pooled = spool is not None
         self.forking = FAMILIES[family].forking or self.pooled
@@ -105,7 +107,8 @@ class Worker:
             if namespace_prefix() else {}
         config = {"family": family, "submission": str(submission), "fixtures": str(fixtures),
                   "fixture_hashes": hashes, "request_fd": request_read, "reply_fd": reply_write,
-                  "view": view, "staging": str(staging), "fork": self.forking, "pooled": self.pooled}
+                  "view": view, "staging": str(staging), "fork": self.forking, "pooled": self.pooled,
+                  "on_demand": list(on_demand)}
         env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
         env.update(HOME=self.home.name, TMPDIR=self.home.name, MPLBACKEND="Agg", PYTHONHASHSEED="0",
                    TF_CPP_MIN_LOG_LEVEL="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",

@@ -24,15 +24,37 @@ from autograder.worker.isolation import enter_view
 from autograder.worker.pooled import enter_workspace
 
 
-def _preload(family: str) -> float:
+def _preload(family: str, on_demand) -> float:
     started = time.perf_counter()
     for name in FAMILIES[family].preload:
         importlib.import_module(name)
+    _import_on_demand(family, on_demand)
     if family != "tensorflow":
         import matplotlib
 
         matplotlib.use("Agg")
     return time.perf_counter() - started
+
+
+def _import_on_demand(family: str, names) -> None:
+    """Import the family's on-demand libraries among ``names`` (nothing else a request names)."""
+    for name in FAMILIES[family].on_demand:
+        if name in names and name not in sys.modules:
+            importlib.import_module(name)
+
+
+def _import_on_demand_later(family: str, names) -> None:
+    """In a pooled worker, before it forks a grading's call: as at the start, without a collector's
+    pass over the new objects (and none later over them)."""
+    if any(name in names and name not in sys.modules for name in FAMILIES[family].on_demand):
+        gc.disable()
+        try:
+            _import_on_demand(family, names)
+        except Exception:
+            pass  # the call's child imports it again and reports what fails
+        finally:
+            gc.freeze()
+            gc.enable()
 
 
 def _pooled_handler(first: dict, view: dict):
@@ -62,7 +84,7 @@ def main() -> None:
     # were a quarter of a worker's start (torch 3.9 -> 2.8 s, TensorFlow 4.5-5.4 -> 3.0-3.8 s). What
     # they built is frozen afterwards, so no later collection (nor a call's child) walks it again.
     gc.disable()
-    import_seconds = _preload(config["family"])
+    import_seconds = _preload(config["family"], config.get("on_demand", ()))
     calls.load_family(config["family"])
     gc.freeze()
     gc.enable()
@@ -99,6 +121,7 @@ def main() -> None:
                 shared.end()
             write_message(reply_fd, {"kind": "released"})
             continue
+        _import_on_demand_later(config["family"], request.pop("on_demand", ()))
         if shared is not None:
             shared.serve(request, _workspace_key(request), reply_fd)
             continue
