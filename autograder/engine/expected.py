@@ -185,10 +185,11 @@ def reference_entries(outputs: dict, hashes: dict, cases: dict[str, dict]) -> tu
     return arrays, {"fixtures": hashes, "cases": meta_cases}
 
 
-def compute(suite_dir: Path, reference: Path, fixtures: Path) -> tuple[dict, dict]:
-    """Run every case of the suite on the reference; return (npz entries, metadata)."""
+def compute(suite_dir: Path, reference: Path, fixtures: Path, pool=None) -> tuple[dict, dict]:
+    """Run every case of the suite on the reference (in ``pool``'s workers when given, as the
+    ``expected`` command does); return (npz entries, metadata)."""
     cases = load_cases(suite_dir, fixtures)
-    return reference_entries(*run_cases(reference, fixtures, cases, suite_dir.name), cases)
+    return reference_entries(*run_cases(reference, fixtures, cases, suite_dir.name, pool=pool), cases)
 
 
 def same_output(first: dict, second: dict) -> bool:
