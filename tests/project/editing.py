@@ -87,6 +87,32 @@ def edited_source(submission: Submission, base: Path = SOLUTIONS) -> str:
     return source + ("\n" + submission.at_import if submission.at_import else "")
 
 
+def reached_functions(submission: Submission, contract: tuple[str, ...], base: Path = SOLUTIONS) -> tuple[str, ...]:
+    """The functions of ``contract`` whose calls can run the submission's edited code.
+
+    A contract function is reached when it is, contains or names (directly or through the
+    module's other functions and classes) an edited function; every one is reached by a
+    module-level edit and by code or files added beside the edits. Each call runs in its own
+    process, so an edit changes nothing a call does that never runs it.
+    """
+    if submission.at_import or submission.extra_files or any(edit.function is None for edit in submission.edits):
+        return contract
+    tree = ast.parse((base / "xai_lab" / f"{submission.module}.py").read_text())
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    top = {node.name: node for node in tree.body if isinstance(node, definitions)}
+    edited = {edit.function for edit in submission.edits}
+    changed = {name for name, node in top.items()
+               if any(isinstance(inner, definitions) and inner.name in edited for inner in ast.walk(node))}
+    names = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & top.keys() for name, node in top.items()}
+    reaching = set(changed)
+    while True:  # everything that names something reaching the edits reaches them too
+        more = {name for name, used in names.items() if used & reaching} - reaching
+        if not more:
+            break
+        reaching |= more
+    return tuple(function for function in contract if function in reaching)
+
+
 def reference_text(module: str, first: str, last: str) -> str:
     """The reference's lines of ``module`` from the first one that starts with ``first`` to the
     next one that starts with ``last`` (indentation aside), both whole: a mutant that replaces a

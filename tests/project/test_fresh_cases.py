@@ -25,7 +25,7 @@ from autograder.engine.plugin import EngineError
 from autograder.engine.runner import SubmissionRunner
 from autograder.reports.gradescope import as_json
 from autograder.reports.markdown import as_markdown
-from tests.project.editing import SOLUTIONS, Submission, build
+from tests.project.editing import SOLUTIONS, Edit, Submission, build, reached_functions
 from tests.project.leaked_bundle import build_leaked_lookup
 from tests.project.tasks import TASKS
 
@@ -67,7 +67,11 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
     assert not [r for r in reference.results if not r.passed], \
         [(r.check, r.feedback) for r in reference.results if not r.passed]
     for number, variant in enumerate(task.variants):
-        graded = grade(build(variant, tmp_path / f"variant{number}"), [task.name], pool=pool, fresh_seed=seed)
+        # Only the functions whose calls run the variant's edits (the others' calls are the reference's).
+        reached = reached_functions(variant, task.functions)
+        graded = grade(build(variant, tmp_path / f"variant{number}"), [task.name], pool=pool, fresh_seed=seed,
+                       functions=list(reached))
+        assert {r.function for r in graded.results} == set(reached)
         assert not [r for r in graded.results if not r.passed], \
             (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
     for number, group in enumerate(task.mutant_gradings()):
@@ -111,6 +115,21 @@ def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_
     assert sorted((r.check, r.outcome) for r in early.results) == sorted((r.check, r.outcome) for r in wanted)
     cases = {name for name, case in load_cases(SUITES / "grad_cam", FIXTURES).items() if case["function"] in functions}
     assert 0 < len(calls) < len(cases), (len(calls), len(cases))
+
+
+def test_a_variant_reaches_the_contract_functions_that_run_its_edits():
+    functions = TASKS["grad_cam"].functions
+    edited = lambda *edits: Submission("edited", "grad_cam", edits)  # noqa: E731
+    assert reached_functions(edited(Edit("overlay_heatmap", "a", "b")), functions) == ("overlay_heatmap",)
+    # A helper reaches the functions naming it (also through another helper's name, a context manager).
+    assert reached_functions(edited(Edit("_min_max", "a", "b")), functions) == ("grad_cam", "saliency_map")
+    assert reached_functions(edited(Edit("_captured_output", "a", "b")), functions) == ("grad_cam",)
+    # A function defined inside a contract function (the reference's compiled update step) reaches it.
+    assert reached_functions(Submission("nested", "counterfactual", (Edit("update", "a", "b"),)),
+                             ("generate_counterfactual",)) == ("generate_counterfactual",)
+    assert reached_functions(edited(Edit(None, "a", "b")), functions) == functions
+    assert reached_functions(Submission("imports", "grad_cam", (Edit("grad_cam", "a", "b"),), at_import="x = 1"),
+                             functions) == functions
 
 
 @pytest.mark.parametrize("seed", SEEDS)
