@@ -4,7 +4,10 @@ Read once per grading from the intake's copy of the submission (the files its ca
 import), before any call, without running or parsing anything: a library counts as named
 when its top-level package name stands as a word anywhere in ``xai_lab/``. A name in a
 comment costs one import in the worker; a name the scan cannot see (built from pieces at
-run time) costs the import in each call's child. What a call computes never depends on it.
+run time) costs the import in each call's child. A submission's calls see the same libraries
+every time, on fresh and on pooled workers: a pool keeps a worker of its own for each set of
+on-demand libraries (:meth:`autograder.engine.pool.WorkerPool.worker`), so no grading's
+libraries reach another's calls.
 """
 
 from __future__ import annotations

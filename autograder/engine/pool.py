@@ -63,39 +63,54 @@ class WorkerPool:
         """A grading's private workspace directory, inside the spool the pooled workers can reach."""
         return tempfile.TemporaryDirectory(prefix="xai-lab-grading-", dir=self.spool)
 
-    def prestart(self, families) -> None:
-        """Start the pooled workers of ``families`` that are not running, so their imports overlap."""
+    def prestart(self, families, on_demand: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Start the pooled workers of ``families`` (with ``on_demand[family]``'s libraries) that are not
+        running, so their imports overlap."""
         with self._starting:
             for family in families:
                 if self.serves(family):
-                    worker = self._workers.get(family)
+                    libraries = (on_demand or {}).get(family, ())
+                    worker = self._workers.get(self.kind(family, libraries))
                     if worker is None or not worker.alive:
-                        self._start(family)
+                        self._start(family, libraries)
 
-    def _start(self, family: str) -> Worker:
-        old = self._workers.pop(family, None)
+    @staticmethod
+    def kind(family: str, on_demand: tuple[str, ...] = ()) -> str:
+        """The key of the pooled worker that imported ``family``'s libraries and these on-demand ones."""
+        return "+".join((family, *on_demand))
+
+    def _start(self, family: str, on_demand: tuple[str, ...] = ()) -> Worker:
+        kind = self.kind(family, on_demand)
+        old = self._workers.pop(kind, None)
         if old is not None:
             old.kill()
         worker = Worker(family, None, None, {}, self.limits, engine=self.engine, staging=self.staging,
-                        spool=self.spool)
-        self._workers[family] = worker
-        self.starts[family] += 1
+                        spool=self.spool, on_demand=on_demand)
+        self._workers[kind] = worker
+        self.starts[kind] = self.starts.get(kind, 0) + 1
         return worker
 
     @contextlib.contextmanager
-    def worker(self, family: str):
-        """The ready pooled worker of ``family``, for one call at a time; restarted if it died."""
-        with self._locks[family]:
+    def worker(self, family: str, on_demand: tuple[str, ...] = ()):
+        """The ready pooled worker of ``family`` (with ``on_demand``'s libraries imported too: a worker of
+        its own, so no grading's libraries reach another's calls), for one call at a time; restarted if
+        it died."""
+        kind = self.kind(family, on_demand)
+        with self._starting:
+            if not self.serves(family):
+                raise KeyError(f"the pool does not serve {family}")
+            lock = self._locks.setdefault(kind, threading.Lock())
+        with lock:
             with self._starting:
-                worker = self._workers.get(family)
+                worker = self._workers.get(kind)
                 if worker is None or not worker.alive:
-                    worker = self._start(family)
+                    worker = self._start(family, on_demand)
             if worker.import_seconds is None:
                 try:
                     worker.wait_ready()
                 except Exception as error:
                     worker.kill()
-                    raise RuntimeError(f"the pooled {family} worker did not start: {error!r}\n"
+                    raise RuntimeError(f"the pooled {kind} worker did not start: {error!r}\n"
                                        f"{worker.drain.take()}") from error
             yield worker
 

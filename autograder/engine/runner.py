@@ -101,7 +101,7 @@ class SubmissionRunner:
         """Start the workers these modules need, so their imports overlap."""
         families = sorted({family_of(module).name for module in modules})
         if self.pool is not None:
-            self.pool.prestart(families)
+            self.pool.prestart(families, self.on_demand)
         for family in families:
             if family not in self._workers and not self._pooled(family):
                 self._workers[family] = self._new_worker(family)
@@ -118,10 +118,9 @@ class SubmissionRunner:
                 "fixture_hashes": self.fixture_hashes, "home": str(home)}
 
     def _pooled_call(self, family: str, request: dict, timeout: float) -> tuple[Reply, bool]:
-        with self.pool.worker(family) as worker:
+        with self.pool.worker(family, self.on_demand.get(family, ())) as worker:
             self.import_seconds.setdefault(family, worker.import_seconds)
-            return worker.call({**request, "workspace": self._workspace_for(family),
-                                "on_demand": list(self.on_demand.get(family, ()))}, timeout)
+            return worker.call({**request, "workspace": self._workspace_for(family)}, timeout)
 
     def _new_worker(self, family: str) -> Worker:
         return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits,

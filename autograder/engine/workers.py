@@ -91,8 +91,8 @@ class Worker:
         of a :class:`autograder.engine.pool.WorkerPool`'s grading workspaces; such a worker has no
         submission of its own, every request names its grading's workspace, and every call runs in
         a child that sees only that workspace (:mod:`autograder.worker.pooled`). ``on_demand``: the
-        family's on-demand libraries the submission names, imported with the family's (a pooled
-        worker learns them per request)."""
+        family's on-demand libraries the submission names (a pool's: every submission it serves),
+        imported with the family's."""
         self.family, self.limits = family, limits
         self.pooled = spool is not None
         self.forking = FAMILIES[family].forking or self.pooled

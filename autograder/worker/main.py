@@ -43,20 +43,6 @@ def _import_on_demand(family: str, names) -> None:
             importlib.import_module(name)
 
 
-def _import_on_demand_later(family: str, names) -> None:
-    """In a pooled worker, before it forks a grading's call: as at the start, without a collector's
-    pass over the new objects (and none later over them)."""
-    if any(name in names and name not in sys.modules for name in FAMILIES[family].on_demand):
-        gc.disable()
-        try:
-            _import_on_demand(family, names)
-        except Exception:
-            pass  # the call's child imports it again and reports what fails
-        finally:
-            gc.freeze()
-            gc.enable()
-
-
 def _pooled_handler(first: dict, view: dict):
     """In a pooled worker's child: enter the grading workspace of ``first``; return the handler of its calls."""
     workspace = first["workspace"]
@@ -121,7 +107,6 @@ def main() -> None:
                 shared.end()
             write_message(reply_fd, {"kind": "released"})
             continue
-        _import_on_demand_later(config["family"], request.pop("on_demand", ()))
         if shared is not None:
             shared.serve(request, _workspace_key(request), reply_fd)
             continue

@@ -92,8 +92,9 @@ def reached_functions(submission: Submission, contract: tuple[str, ...], base: P
 
     A contract function is reached when it is, contains or names (directly or through the
     module's other functions and classes) an edited function; every one is reached by a
-    module-level edit and by code or files added beside the edits. Each call runs in its own
-    process, so an edit changes nothing a call does that never runs it.
+    module-level edit, by module-level code that names what reaches the edits (an alias, a call
+    at import) and by code or files added beside the edits. Otherwise importing the module only
+    defines the edited functions, so a call that never runs them does what the reference's does.
     """
     if submission.at_import or submission.extra_files or any(edit.function is None for edit in submission.edits):
         return contract
@@ -110,6 +111,10 @@ def reached_functions(submission: Submission, contract: tuple[str, ...], base: P
         if not more:
             break
         reaching |= more
+    loose = {n.id for node in tree.body if not isinstance(node, definitions)
+             for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if loose & reaching:
+        return contract
     return tuple(function for function in contract if function in reaching)
 
 

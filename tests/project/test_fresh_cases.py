@@ -121,9 +121,11 @@ def test_a_variant_reaches_the_contract_functions_that_run_its_edits():
     functions = TASKS["grad_cam"].functions
     edited = lambda *edits: Submission("edited", "grad_cam", edits)  # noqa: E731
     assert reached_functions(edited(Edit("overlay_heatmap", "a", "b")), functions) == ("overlay_heatmap",)
-    # A helper reaches the functions naming it (also through another helper's name, a context manager).
+    # A helper reaches the functions naming it, also through other contract functions naming those.
     assert reached_functions(edited(Edit("_min_max", "a", "b")), functions) == ("grad_cam", "saliency_map")
     assert reached_functions(edited(Edit("_captured_output", "a", "b")), functions) == ("grad_cam",)
+    pdp = TASKS["pdp"].functions
+    assert reached_functions(Submission("grid", "pdp", (Edit("_grid", "a", "b"),)), pdp) == pdp
     # A function defined inside a contract function (the reference's compiled update step) reaches it.
     assert reached_functions(Submission("nested", "counterfactual", (Edit("update", "a", "b"),)),
                              ("generate_counterfactual",)) == ("generate_counterfactual",)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from autograder.engine.grading import grade
 from autograder.engine.on_demand import named_libraries
-from tests.project.editing import Edit, Submission, build
+from autograder.engine.pool import WorkerPool
+from tests.project.editing import SOLUTIONS, Edit, Submission, build
 
 SALIENCY_LINE = "saliency = gradient.abs().amax(dim=1)[0]"
 
@@ -46,14 +47,20 @@ def test_a_library_counts_as_named_when_its_name_stands_as_a_word(tmp_path):
     assert named_libraries(tmp_path / "missing") == {}
 
 
-def test_a_submission_naming_torchvision_finds_it_imported_before_its_calls(tmp_path, worker_pool):
-    submission = build(NAMED, tmp_path / "named")
-    for result in (grade(submission, ["grad_cam"], functions=["saliency_map"]),
-                   grade(submission, ["grad_cam"], functions=["saliency_map"], pool=worker_pool)):
-        assert _saliency_points(result) == (5, []), _saliency_points(result)
+def test_a_submission_naming_torchvision_finds_it_imported_before_its_calls(tmp_path):
+    named = build(NAMED, tmp_path / "named")
+    assert _saliency_points(grade(named, ["grad_cam"], functions=["saliency_map"])) == (5, [])
+    # On a pool: a torch worker of its own, and the pool's other torch worker never sees torchvision.
+    with WorkerPool(families=("torch",)) as pool:
+        plain = grade(SOLUTIONS, ["grad_cam"], functions=["saliency_map"], pool=pool)
+        assert _saliency_points(grade(named, ["grad_cam"], functions=["saliency_map"], pool=pool)) == (5, [])
+        assert pool.starts == {"torch": 1, "torch+torchvision": 1}
+        hidden = grade(build(HIDDEN, tmp_path / "hidden"), ["grad_cam"], functions=["saliency_map"], pool=pool)
+        assert _saliency_points(hidden) == (5, []), _saliency_points(hidden)
+        assert pool.starts == {"torch": 1, "torch+torchvision": 1}
+    assert _saliency_points(plain) == (5, [])
 
 
 def test_a_submission_importing_it_unseen_imports_it_in_each_call_with_the_same_points(tmp_path):
-    """On fresh workers (a pool may hold torchvision from an earlier grading that named it)."""
     result = grade(build(HIDDEN, tmp_path / "hidden"), ["grad_cam"], functions=["saliency_map"])
     assert _saliency_points(result) == (5, []), _saliency_points(result)

@@ -45,7 +45,7 @@ def test_a_pool_grades_two_submissions_as_fresh_gradings_do(worker_pool, referen
 
 
 def test_the_tensorflow_task_is_served_by_one_warm_pooled_worker(worker_pool):
-    """Pooled and fresh gradings of every task agree (``test_reference_and_stubs.py``, graded twice);
+    """Pooled and fresh gradings of the reference agree on every task (``test_reference_and_stubs.py``);
     here: TensorFlow's pooled worker serves a second grading without a new import."""
     first = grade(SOLUTIONS, ["counterfactual"], pool=worker_pool)
     starts = dict(worker_pool.starts)
