@@ -25,22 +25,16 @@ from autograder.worker.pooled import enter_workspace
 
 
 def _preload(family: str, on_demand) -> float:
+    """Import the family's libraries and those of its on-demand ones the engine asks for (no others)."""
     started = time.perf_counter()
-    for name in FAMILIES[family].preload:
+    chosen = tuple(name for name in FAMILIES[family].on_demand if name in on_demand)
+    for name in FAMILIES[family].preload + chosen:
         importlib.import_module(name)
-    _import_on_demand(family, on_demand)
     if family != "tensorflow":
         import matplotlib
 
         matplotlib.use("Agg")
     return time.perf_counter() - started
-
-
-def _import_on_demand(family: str, names) -> None:
-    """Import the family's on-demand libraries among ``names`` (nothing else a request names)."""
-    for name in FAMILIES[family].on_demand:
-        if name in names and name not in sys.modules:
-            importlib.import_module(name)
 
 
 def _pooled_handler(first: dict, view: dict):

@@ -87,6 +87,11 @@ def edited_source(submission: Submission, base: Path = SOLUTIONS) -> str:
     return source + ("\n" + submission.at_import if submission.at_import else "")
 
 
+def combined(submissions, module: str) -> Submission:
+    """One submission with the edits of all ``submissions`` (of ``module``), named after them all."""
+    return Submission("+".join(s.name for s in submissions), module, tuple(e for s in submissions for e in s.edits))
+
+
 def reached_functions(submission: Submission, contract: tuple[str, ...], base: Path = SOLUTIONS) -> tuple[str, ...]:
     """The functions of ``contract`` whose calls can run the submission's edited code.
 

@@ -25,7 +25,7 @@ from autograder.engine.plugin import EngineError
 from autograder.engine.runner import SubmissionRunner
 from autograder.reports.gradescope import as_json
 from autograder.reports.markdown import as_markdown
-from tests.project.editing import SOLUTIONS, Edit, Submission, build, reached_functions
+from tests.project.editing import SOLUTIONS, Edit, Submission, build, combined, reached_functions
 from tests.project.leaked_bundle import build_leaked_lookup
 from tests.project.tasks import TASKS
 
@@ -75,14 +75,14 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
         assert not [r for r in graded.results if not r.passed], \
             (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
     for number, group in enumerate(task.mutant_gradings()):
-        combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
+        mistakes = combined(group, task.module)
         # Only the mistaken functions' checks, and only until each has lost one: where each mistake must
         # lose points (test_mutants.py grades the fixed cases whole, with the feedback each mistake gets,
         # and shows no mistake costs points elsewhere).
         mistaken = sorted({function for mutant in group for function in task.functions_of(mutant)})
-        graded = grade(build(combined, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed,
+        graded = grade(build(mistakes, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed,
                        functions=mistaken, until_lost=True)
-        assert not [r for r in graded.results if r.internal_error], combined.name
+        assert not [r for r in graded.results if r.internal_error], mistakes.name
         assert {r.function for r in graded.results} == set(mistaken)
         for mutant in group:
             lost = [r for r in graded.results if r.function in task.functions_of(mutant) and not r.passed]
@@ -93,8 +93,7 @@ def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_
                                                                                            monkeypatch):
     functions = ["grad_cam", "overlay_heatmap"]
     group = [next(m for m in TASKS["grad_cam"].mutants if m.function == function and not m.side) for function in functions]
-    submission = build(Submission("+".join(m.name for m in group), "grad_cam", tuple(e for m in group for e in m.edits)),
-                       tmp_path / "mutants")
+    submission = build(combined(group, "grad_cam"), tmp_path / "mutants")
     whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions)
     calls = []
     original = SubmissionRunner._call

@@ -17,7 +17,7 @@ from autograder.loading import load_module
 from autograder.model import Reply
 from autograder.suite import Mistakes
 from autograder.tasks import family_of
-from tests.project.editing import Submission, build
+from tests.project.editing import build, combined
 from tests.project.graded import grade_naming_mistakes
 from tests.project.tasks import TASKS
 
@@ -29,8 +29,7 @@ VARIANTS = [(task, variant) for task in TASKS.values() for variant in task.varia
                          ids=[f"{t.name}-{'+'.join(m.name for m in group)}" for t, group in MUTANT_GRADINGS])
 def test_mutant_loses_points_where_it_should_and_its_feedback_names_it(task, group, tmp_path, worker_pool):
     """One grading for mutants of different functions (``Task.mutant_gradings``)."""
-    combined = Submission("+".join(m.name for m in group), task.module, tuple(e for m in group for e in m.edits))
-    graded = grade_naming_mistakes(build(combined, tmp_path), [task.name], pool=worker_pool)
+    graded = grade_naming_mistakes(build(combined(group, task.module), tmp_path), [task.name], pool=worker_pool)
     checks, failed = graded.by_check(), graded.failed()
     # Only the task's own worker starts (TensorFlow never shares a process with torch).
     assert set(graded.grade.import_seconds) == {family_of(task.name).name}

@@ -53,9 +53,9 @@ def test_a_submission_naming_torchvision_finds_it_imported_before_its_calls(tmp_
     # On a pool: a torch worker of its own, and the pool's other torch worker never sees torchvision.
     with WorkerPool(families=("torch",)) as pool:
         plain = grade(SOLUTIONS, ["grad_cam"], functions=["saliency_map"], pool=pool)
+        assert _saliency_points(plain) == (5, [])
         assert _saliency_points(grade(named, ["grad_cam"], functions=["saliency_map"], pool=pool)) == (5, [])
         assert pool.starts == {"torch": 1, "torch+torchvision": 1}
         hidden = grade(build(HIDDEN, tmp_path / "hidden"), ["grad_cam"], functions=["saliency_map"], pool=pool)
         assert _saliency_points(hidden) == (5, []), _saliency_points(hidden)
         assert pool.starts == {"torch": 1, "torch+torchvision": 1}
-    assert _saliency_points(plain) == (5, [])
