@@ -7,6 +7,7 @@ import hashlib
 import io
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,8 @@ def _announcer(progress):
 def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES, fixtures: Path = FIXTURES,
           limits: Limits | None = None, progress=None, manifest: Path | None = None,
           metadata: Metadata | None = None, pool: WorkerPool | None = None,
-          fresh_seed: int | None = None, functions: list[str] | None = None, until_lost: bool = False) -> Grade:
+          fresh_seed: int | None = None, functions: list[str] | None = None, until_lost: bool = False,
+          checks_first: Collection[str] = ()) -> Grade:
     """Run the check suites of ``tasks`` against ``submission``; never imports the submission here.
 
     Parameters
@@ -139,7 +141,13 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         function has, and make no call that no check ran yet (the project's fairness sweep asks only
         whether each mistake costs points). The grade then holds the checks run: an answer for a
         test, never a student's grade.
+    checks_first : with ``until_lost`` only: run these checks (named as in the results) before the others,
+        each group in suite order. The fairness sweep names the checks a mistake targets, so its
+        function's loss comes first instead of after the checks it passes (grad_cam's mistakes on one
+        seed: 78 calls instead of 207).
     """
+    if checks_first and not until_lost:
+        raise ValueError("checks_first orders only a grading until_lost: a grade's checks run in suite order")
     submission = Path(submission).resolve()
     suites = Path(suites).resolve()
     tasks = validate(submission, tasks, suites)
@@ -149,7 +157,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         with WorkerPool(limits) as own_pool:
             return grade(submission, tasks, suites=suites, fixtures=fixtures, limits=limits, progress=progress,
                          manifest=manifest, metadata=metadata, pool=own_pool, fresh_seed=fresh_seed,
-                         functions=functions, until_lost=until_lost)
+                         functions=functions, until_lost=until_lost, checks_first=checks_first)
     started = time.perf_counter()
     become_subreaper()
     fresh = None
@@ -160,7 +168,7 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
             raise EngineError(str(error)) from error
     runner = SubmissionRunner(submission, fixtures, limits, pool=pool)
     plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites),
-                           fresh=fresh, functions=chosen, until_lost=until_lost)
+                           fresh=fresh, functions=chosen, until_lost=until_lost, checks_first=frozenset(checks_first))
     args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
             # pytest collects garbage repeatedly at the end to report unraisable exceptions: 0.2-0.4 s of
             # every grading with the frameworks loaded, for warnings no check is graded on.

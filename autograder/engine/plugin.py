@@ -84,11 +84,13 @@ def validate_points(items, require_registry_points: bool) -> list[str]:
 class GradingPlugin:
     def __init__(self, runner: SubmissionRunner, fixtures_dir: Path, progress=None,
                  require_registry_points: bool = True, fresh: FreshCases | None = None,
-                 functions: frozenset[str] | None = None, until_lost: bool = False) -> None:
+                 functions: frozenset[str] | None = None, until_lost: bool = False,
+                 checks_first: frozenset[str] = frozenset()) -> None:
         self.runner = runner
         self.fresh = fresh
         self.functions = functions
         self.until_lost = until_lost
+        self.checks_first = checks_first
         self._graded_functions: set[str] = set()
         self.calls = Prefetcher(runner)
         self._fixtures_dir = Path(fixtures_dir)
@@ -130,6 +132,13 @@ class GradingPlugin:
         if self.functions is not None:
             # Validated on the whole suite above; only the chosen functions' checks run and call.
             items[:] = [item for item in items if item.get_closest_marker("check").kwargs["function"] in self.functions]
+        unknown = sorted(self.checks_first - {item.name for item in items})
+        if unknown:
+            self.collection_errors.append(f"checks to run first that are not graded here: {unknown}")
+            items.clear()
+            return
+        if self.checks_first:  # stable: the named checks in suite order, then the others in suite order
+            items.sort(key=lambda item: item.name not in self.checks_first)
         self._graded_functions = {item.get_closest_marker("check").kwargs["function"] for item in items}
         if self.progress is not None:
             self.progress.start(len(items))

@@ -76,12 +76,13 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             (variant.name, [(r.check, r.feedback) for r in graded.results if not r.passed])
     for number, group in enumerate(task.mutant_gradings()):
         mistakes = combined(group, task.module)
-        # Only the mistaken functions' checks, and only until each has lost one: where each mistake must
-        # lose points (test_mutants.py grades the fixed cases whole, with the feedback each mistake gets,
-        # and shows no mistake costs points elsewhere).
+        # Only the mistaken functions' checks, the checks each mistake targets first, and only until each
+        # function has lost one: where each mistake must lose points (test_mutants.py grades the fixed
+        # cases whole, with the feedback each mistake gets, and shows no mistake costs points elsewhere).
         mistaken = sorted({function for mutant in group for function in task.functions_of(mutant)})
+        targets = sorted({target for mutant in group for target in mutant.targets})
         graded = grade(build(mistakes, tmp_path / f"mutants{number}"), [task.name], pool=pool, fresh_seed=seed,
-                       functions=mistaken, until_lost=True)
+                       functions=mistaken, until_lost=True, checks_first=targets)
         assert not [r for r in graded.results if r.internal_error], mistakes.name
         assert {r.function for r in graded.results} == set(mistaken)
         for mutant in group:
@@ -114,6 +115,39 @@ def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_
     assert sorted((r.check, r.outcome) for r in early.results) == sorted((r.check, r.outcome) for r in wanted)
     cases = {name for name, case in load_cases(SUITES / "grad_cam", FIXTURES).items() if case["function"] in functions}
     assert 0 < len(calls) < len(cases), (len(calls), len(cases))
+
+
+def test_a_mistakes_targeted_checks_run_first_when_named_and_its_function_stops_at_their_loss(tmp_path, worker_pool,
+                                                                                              monkeypatch):
+    layer_ignored = next(mutant for mutant in TASKS["grad_cam"].mutants if mutant.name == "layer_ignored")
+    assert layer_ignored.targets == ("test_grad_cam_target_layer",)
+    submission = build(layer_ignored, tmp_path / "layer_ignored")
+    calls = []
+    original = SubmissionRunner._call
+
+    def counted(runner, request):
+        calls.append(request)
+        return original(runner, request)
+
+    monkeypatch.setattr(SubmissionRunner, "_call", counted)
+    graded = {}
+    for order, first in (("suite", ()), ("targets", layer_ignored.targets)):
+        calls.clear()
+        result = grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True,
+                       fresh_seed=SEEDS[0], checks_first=first)
+        graded[order] = ([(r.check, r.passed) for r in result.results], len(calls))
+    # In suite order it passes checks before it loses one; its targeted check first, it loses at once.
+    suite_checks, suite_calls = graded["suite"]
+    assert [passed for _, passed in suite_checks] == [True] * (len(suite_checks) - 1) + [False]
+    assert len(suite_checks) > 2, graded
+    assert graded["targets"][0] == [("test_grad_cam_target_layer", False)]
+    assert 0 < graded["targets"][1] < suite_calls, graded
+    # Only for a grading until lost, and only checks that are graded.
+    with pytest.raises(ValueError):
+        grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], checks_first=layer_ignored.targets)
+    with pytest.raises(EngineError, match="test_overlay_matches_reference"):
+        grade(submission, ["grad_cam"], pool=worker_pool, functions=["grad_cam"], until_lost=True,
+              checks_first=["test_overlay_matches_reference"])
 
 
 def test_a_variant_reaches_the_contract_functions_that_run_its_edits():
