@@ -10,6 +10,7 @@ from autograder.engine.grading import grade
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
+from tests.project.tasks import TASKS
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
 FAST_LIMITS = Limits(call=6.0, call_after_timeout=0.3)
@@ -24,6 +25,13 @@ def worker_pool():
     the same results."""
     with WorkerPool() as pool:
         yield pool
+
+
+@pytest.fixture(scope="session")
+def pooled_reference(worker_pool):
+    """The reference graded on every task (in name order) on the session's pool, once per xdist worker:
+    the reference tests and the report tests read the same grading."""
+    return grade(SOLUTIONS, sorted(TASKS), pool=worker_pool)
 
 
 @pytest.fixture(scope="session")

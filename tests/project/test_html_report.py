@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ FIXED_OUTPUT = Submission("fixed_output", "grad_cam", (), at_import=(
 
 
 @pytest.fixture(scope="module")
-def gradings(tmp_path_factory, worker_pool):
+def gradings(tmp_path_factory, worker_pool, pooled_reference):
     mutant_root = tmp_path_factory.mktemp("mutant")
     source = (SOLUTIONS / "xai_lab" / "grad_cam.py").read_text()
     relu = "cam = torch.relu((weights * activation).sum(dim=1, keepdim=True)).detach()"
@@ -36,7 +37,7 @@ def gradings(tmp_path_factory, worker_pool):
     (mutant_root / "xai_lab" / "grad_cam.py").write_text(
         source.replace(relu, "cam = (weights * activation).sum(dim=1, keepdim=True).detach()"))
     fixed = build(FIXED_OUTPUT, tmp_path_factory.mktemp("fixed"))
-    return {"reference": grade(SOLUTIONS, pool=worker_pool), "stubs": grade(ASSIGNMENTS, ["grad_cam"], pool=worker_pool),
+    return {"reference": pooled_reference, "stubs": grade(ASSIGNMENTS, ["grad_cam"], pool=worker_pool),
             "mutant": grade(mutant_root, ["grad_cam"], pool=worker_pool),
             "fixed": grade(fixed, ["grad_cam"], pool=worker_pool),
             # What a student's run without the hidden suites shows: the public checks.
@@ -79,12 +80,13 @@ def test_report_loads_cleanly_with_every_picture_and_check(name, gradings, brows
     # The report's libraries are imported once per process (once per batch), as a pooled grading's
     # seconds leave out its workers' framework imports: the first build in a process paid 0.1 s for
     # them, next to a warm pooled grad_cam grading of 0.9 s (CI, 2026-12-03).
-    from matplotlib import colormaps  # noqa: F401
-    import PIL.Image  # noqa: F401
-
-    started = time.perf_counter()
+    for library in ("matplotlib", "PIL.Image"):
+        importlib.import_module(library)
+    # The build's own processor time (it runs in this one thread): its wall time also counts whatever
+    # else the two cores run meanwhile (0.04 s alone, 0.17 s beside the other test worker's gradings).
+    started = time.process_time()
     page_html = as_html(result)
-    build_seconds = time.perf_counter() - started
+    build_seconds = time.process_time() - started
     assert len(page_html.encode()) <= 2 * 1024 * 1024
     assert build_seconds <= 0.1 * result.seconds, (build_seconds, result.seconds)
     seen = open_report(browser, page_html, tmp_path / f"{name}.html", name)

@@ -26,8 +26,8 @@ RICH_TAG = re.compile(r"\[[a-z#/@]")
 
 
 @pytest.fixture(scope="module")
-def reference(worker_pool):
-    return grade(SOLUTIONS, ALL, pool=worker_pool)
+def reference(pooled_reference):
+    return pooled_reference
 
 
 @pytest.fixture(scope="module")
