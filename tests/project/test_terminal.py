@@ -11,7 +11,7 @@ import pexpect
 import pyte
 import pytest
 
-from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS
+from tests.project.editing import ASSIGNMENTS, REPO
 
 ROWS = 500  # tall enough that nothing scrolls away: the test reads the whole session
 CHECK_LINE = re.compile(r"^\s{4}[✔✘!] .*\S\s+\d+(,\d+)?/\d+(,\d+)?( Bonus)?$")
