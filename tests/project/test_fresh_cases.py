@@ -90,12 +90,8 @@ def _fair_on(task, seed, tmp_path, pool) -> None:
             assert lost, f"{mutant.name} loses no points on seed {fresh.seed_label(seed)}"
 
 
-def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_call_beyond(tmp_path, worker_pool,
-                                                                                           monkeypatch):
-    functions = ["grad_cam", "overlay_heatmap"]
-    group = [next(m for m in TASKS["grad_cam"].mutants if m.function == function and not m.side) for function in functions]
-    submission = build(combined(group, "grad_cam"), tmp_path / "mutants")
-    whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions)
+def counted_calls(monkeypatch) -> list[dict]:
+    """The requests every grading's workers get from now on (cached replies aside), in order."""
     calls = []
     original = SubmissionRunner._call
 
@@ -104,6 +100,16 @@ def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_
         return original(runner, request)
 
     monkeypatch.setattr(SubmissionRunner, "_call", counted)
+    return calls
+
+
+def test_a_grading_until_lost_runs_each_function_to_its_first_lost_check_and_no_call_beyond(tmp_path, worker_pool,
+                                                                                           monkeypatch):
+    functions = ["grad_cam", "overlay_heatmap"]
+    group = [next(m for m in TASKS["grad_cam"].mutants if m.function == function and not m.side) for function in functions]
+    submission = build(combined(group, "grad_cam"), tmp_path / "mutants")
+    whole = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions)
+    calls = counted_calls(monkeypatch)
     early = grade(submission, ["grad_cam"], pool=worker_pool, functions=functions, until_lost=True)
     # Each function's checks in suite order, up to and including its first lost one; nothing after.
     wanted = []
@@ -122,14 +128,7 @@ def test_a_mistakes_targeted_checks_run_first_when_named_and_its_function_stops_
     layer_ignored = next(mutant for mutant in TASKS["grad_cam"].mutants if mutant.name == "layer_ignored")
     assert layer_ignored.targets == ("test_grad_cam_target_layer",)
     submission = build(layer_ignored, tmp_path / "layer_ignored")
-    calls = []
-    original = SubmissionRunner._call
-
-    def counted(runner, request):
-        calls.append(request)
-        return original(runner, request)
-
-    monkeypatch.setattr(SubmissionRunner, "_call", counted)
+    calls = counted_calls(monkeypatch)
     graded = {}
     for order, first in (("suite", ()), ("targets", layer_ignored.targets)):
         calls.clear()
