@@ -59,19 +59,22 @@ def assign(names: list[str], scratch: Path, *, reference_root: Path | None = Non
     ``autograder/``); return those folders by name.
 
     With ``reference_root`` (a directory holding a reference ``xai_lab/`` and ``fixtures/``)
-    otter also executes each master and runs every test against its answers; without it the
-    tests are not run, which keeps a release build fast.
+    otter also executes each master and runs every test against its answers, each master in an
+    interpreter of its own (TensorFlow and torchvision in one process segfault here); without it
+    the tests are not run, which keeps a release build fast.
     """
     folders = {name: Path(scratch) / name for name in names}
     environment = dict(os.environ)
     if reference_root is not None:
         environment[ROOT_VARIABLE] = str(reference_root)
-    arguments = [str(path) for name in names for path in (master(name), folders[name])]
-    command = [sys.executable, "-c", _ASSIGN_EACH, "run" if reference_root is not None else "no-run", *arguments]
-    # otter's own ``chdir`` goes to each master's folder; this one is where the masters live.
-    completed = subprocess.run(command, cwd=master(names[0]).parent, env=environment, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"otter assign failed for {', '.join(names)}:\n{completed.stdout}\n{completed.stderr}")
+    for group in ([names] if reference_root is None else [[name] for name in names]):
+        arguments = [str(path) for name in group for path in (master(name), folders[name])]
+        command = [sys.executable, "-c", _ASSIGN_EACH, "run" if reference_root is not None else "no-run", *arguments]
+        # otter's own ``chdir`` goes to each master's folder; this one is where the masters live.
+        completed = subprocess.run(command, cwd=master(group[0]).parent, env=environment, capture_output=True,
+                                   text=True)
+        if completed.returncode != 0:
+            raise RuntimeError(f"otter assign failed for {', '.join(group)}:\n{completed.stdout}\n{completed.stderr}")
     return folders
 
 
