@@ -65,11 +65,12 @@ def assign(names: list[str], scratch: Path, *, reference_root: Path | None = Non
     """
     folders = {name: Path(scratch) / name for name in names}
     environment = dict(os.environ)
-    if reference_root is not None:
+    run_tests = reference_root is not None
+    if run_tests:
         environment[ROOT_VARIABLE] = str(reference_root)
-    for group in ([names] if reference_root is None else [[name] for name in names]):
+    for group in ([[name] for name in names] if run_tests else [names]):
         arguments = [str(path) for name in group for path in (master(name), folders[name])]
-        command = [sys.executable, "-c", _ASSIGN_EACH, "run" if reference_root is not None else "no-run", *arguments]
+        command = [sys.executable, "-c", _ASSIGN_EACH, "run" if run_tests else "no-run", *arguments]
         # otter's own ``chdir`` goes to each master's folder; this one is where the masters live.
         completed = subprocess.run(command, cwd=master(group[0]).parent, env=environment, capture_output=True,
                                    text=True)
