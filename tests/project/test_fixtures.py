@@ -58,7 +58,13 @@ def _grad_cam_files(tmp_path):
     stored = torch.load(GRAD_CAM / "tiny_cnn.pt", weights_only=True)
     assert built.keys() == stored.keys()
     for name in built:
-        assert torch.equal(built[name], stored[name]), name
+        if name == "fc.bias":
+            # Set from a forward pass of the planted inputs, whose last bits follow the CPU's vector
+            # units (measured: 3.8e-6 apart on 45.7, one float32 step, between two Xeons); every
+            # other weight is bit for bit.
+            assert torch.allclose(built[name], stored[name], rtol=1e-6, atol=0), name
+        else:
+            assert torch.equal(built[name], stored[name]), name
     overlay = load(GRAD_CAM / "make_overlay_inputs.py", "make_overlay_inputs").build()
     with np.load(GRAD_CAM / "overlay_inputs.npz") as checked_in:
         assert sorted(checked_in.files) == sorted(overlay)
@@ -111,7 +117,15 @@ def _pdp_files(tmp_path):
     assert tuple(built) == boston.MODELS
     for name, model in built.items():
         stored = boston.load_model(PDP / f"{name}.joblib")
-        np.testing.assert_array_equal(stored.predict(X), model.predict(X), err_msg=name)
+        if name in LEAST_SQUARES:
+            # Least squares through LAPACK: the last bits follow the machine's BLAS (measured between
+            # two Xeons: 1.7e-14 relative for linear, 3.7e-11 for the pairwise products' worse condition).
+            np.testing.assert_allclose(stored.predict(X), model.predict(X), rtol=1e-9, atol=0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(stored.predict(X), model.predict(X), err_msg=name)
+
+
+LEAST_SQUARES = ("linear", "interaction")
 
 
 REPRODUCED = {"grad_cam": _grad_cam_files, "clip_tokens": _clip_files, "counterfactual": _counterfactual_files,
