@@ -10,10 +10,14 @@ from autograder.engine.grading import grade
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Submission, build
+from tests.project.once import grade_once
 from tests.project.tasks import TASKS
 
 # Short limits keep hostile cases fast; the reference needs milliseconds per call.
 FAST_LIMITS = Limits(call=6.0, call_after_timeout=0.3)
+# A warm pooled grad_cam call takes 0.03-0.1 s here: hanging submissions graded on the pool need not
+# wait FAST_LIMITS' 6 s (which leave room for a fresh worker's first calls).
+POOLED_HANG_LIMITS = Limits(call=3.0, call_after_timeout=0.3)
 
 
 @pytest.fixture(scope="session")
@@ -28,20 +32,23 @@ def worker_pool():
 
 
 @pytest.fixture(scope="session")
-def pooled_reference(worker_pool):
-    """The reference graded on every task (in name order) on the session's pool, once per xdist worker:
-    the reference tests and the report tests read the same grading."""
-    return grade(SOLUTIONS, sorted(TASKS), pool=worker_pool)
+def pooled_reference(tmp_path_factory, worker_pool):
+    """The reference graded on every task (in name order) on a warm pool, once per session (the first
+    xdist worker's pool; the others read its results): the reference tests and the report tests read
+    the same grading."""
+    return grade_once(tmp_path_factory, "pooled-reference", lambda: grade(SOLUTIONS, sorted(TASKS), pool=worker_pool))
 
 
 @pytest.fixture(scope="session")
-def reference_grade():
-    return grade(SOLUTIONS, ["grad_cam"])
+def reference_grade(tmp_path_factory):
+    """The reference's grad_cam on fresh workers, as ``grade`` starts them (once per session)."""
+    return grade_once(tmp_path_factory, "reference-grade", lambda: grade(SOLUTIONS, ["grad_cam"]))
 
 
 @pytest.fixture(scope="session")
-def stub_grade():
-    return grade(ASSIGNMENTS, ["grad_cam"])
+def stub_grade(tmp_path_factory):
+    """The stubs' grad_cam on fresh workers (once per session)."""
+    return grade_once(tmp_path_factory, "stub-grade", lambda: grade(ASSIGNMENTS, ["grad_cam"]))
 
 
 def pytest_configure(config):

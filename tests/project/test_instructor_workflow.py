@@ -18,11 +18,12 @@ import pytest
 from autograder.release import INSTRUCTOR_TEMPLATE
 from autograder.tasks import task
 from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS
-from tests.project.workflow_emulator import run_job
+from tests.project.workflow_emulator import run_job, runs_once
 
 WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
 TOKEN = "students-token-do-not-store"
 FRESH_SEED = "7364019285517731"
+SHARDS = (1, 2)
 
 
 def runner_workspace(root: Path) -> Path:
@@ -48,26 +49,32 @@ def student_repository(root: Path, name: str, source: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def class_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("grade-class")
-    roster = root / "roster.csv"
-    roster.write_text("student,repository,matrikel\n"
-                      f"anna,{student_repository(root, 'anna', SOLUTIONS)},111\n"
-                      f"ben,{student_repository(root, 'ben', ASSIGNMENTS)},222\n"
-                      f"cara,{root / 'no-such-repository'},333\n")
-    inputs = {"deadline": "2026-06-01T12:00:00+00:00", "roster": str(roster), "shards": "2", "tasks": "pdp"}
-    secrets = {"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": "", "FRESH_CASES_SEED": FRESH_SEED}
-    plan = run_job(WORKFLOW, "plan", runner_workspace(root / "plan"), root / "tmp-plan", inputs=inputs)
-    needs = {"plan": {"outputs": plan.job_outputs}}
-    shards = {}
-    for shard in (1, 2):
-        workspace = runner_workspace(root / f"runner-{shard}")
-        shards[shard] = (run_job(WORKFLOW, "grade", workspace, root / f"tmp-{shard}", inputs=inputs, secrets=secrets,
-                                 matrix={"shard": shard}, needs=needs, skip=("install",)), workspace)
-    merger = runner_workspace(root / "merger")
-    for shard, (_, workspace) in shards.items():  # download-artifact, pattern shard-*
-        shutil.copytree(workspace / "shard", merger / "shards" / f"shard-{shard}")
-    merge = run_job(WORKFLOW, "merge", merger, root / "tmp-merge", inputs=inputs, needs=needs, skip=("install",))
-    return plan, shards, merge, merger
+    """The plan, both shards and the merge, run once per session."""
+    def run(root: Path) -> dict:
+        roster = root / "roster.csv"
+        roster.write_text("student,repository,matrikel\n"
+                          f"anna,{student_repository(root, 'anna', SOLUTIONS)},111\n"
+                          f"ben,{student_repository(root, 'ben', ASSIGNMENTS)},222\n"
+                          f"cara,{root / 'no-such-repository'},333\n")
+        inputs = {"deadline": "2026-06-01T12:00:00+00:00", "roster": str(roster), "shards": "2", "tasks": "pdp"}
+        secrets = {"STUDENTS_TOKEN": TOKEN, "XAI_LAB_TOKEN": "", "FRESH_CASES_SEED": FRESH_SEED}
+        plan = run_job(WORKFLOW, "plan", runner_workspace(root / "plan"), root / "tmp-plan", inputs=inputs)
+        needs = {"plan": {"outputs": plan.job_outputs}}
+        runs = {"plan": plan}
+        for shard in SHARDS:
+            runs[f"shard-{shard}"] = run_job(WORKFLOW, "grade", runner_workspace(root / f"runner-{shard}"),
+                                             root / f"tmp-{shard}", inputs=inputs, secrets=secrets,
+                                             matrix={"shard": shard}, needs=needs, skip=("install",))
+        merger = runner_workspace(root / "merger")
+        for shard in SHARDS:  # download-artifact, pattern shard-*
+            shutil.copytree(root / f"runner-{shard}" / "shard", merger / "shards" / f"shard-{shard}")
+        runs["merge"] = run_job(WORKFLOW, "merge", merger, root / "tmp-merge", inputs=inputs, needs=needs,
+                                skip=("install",))
+        return runs
+
+    runs, root = runs_once(tmp_path_factory, "grade-class", run)
+    shards = {shard: (runs[f"shard-{shard}"], root / f"runner-{shard}") for shard in SHARDS}
+    return runs["plan"], shards, runs["merge"], root / "merger"
 
 
 def test_the_plan_lists_one_matrix_entry_per_shard(class_run):

@@ -6,14 +6,12 @@ Each student notebook is executed once per session, by otter's grader (nbconvert
 reference ``xai_lab``, unanswered; the executed notebooks are reused for the error-cell and
 run-time checks.
 The master's answers are graded in notebooks that hold only the answer cells. Under
-xdist the workers share these builds (``_once``), so the suite pays for them once.
+xdist the workers share these builds (``once_per_session``), so the suite pays for them once.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
 import shutil
 import time
@@ -29,30 +27,15 @@ from autograder.notebooks.grading import grade_notebook, notebook_function, ques
 from autograder.notebooks.masters import leaks, questions as master_questions
 from autograder.notebooks.release import autograder_zip_name, build_notebooks, solution_notebook_name
 from tests.project.editing import REPO, SOLUTIONS
+from tests.project.once import once_per_session
 
 OFFLINE_SECONDS = 120  # the issue's budget for one notebook, top to bottom, offline
 
 
-def _once(tmp_path_factory, name: str, build) -> Path:
-    """``build(folder)`` once per test session, also under xdist: the first worker builds into a
-    folder all workers share, the others wait on the lock and reuse it."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    folder = base / f"notebooks-{name}"
-    with open(base / f"notebooks-{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "done").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            build(folder)
-            (folder / "done").touch()
-    return folder
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    folder = _once(tmp_path_factory, "built", lambda out: build_notebooks(out / "release", out / "autograder"))
+    folder = once_per_session(tmp_path_factory, "notebooks-built",
+                              lambda out: build_notebooks(out / "release", out / "autograder"))
     release, files = folder / "release", folder / "autograder"
     return release, files, sorted((release / "notebooks").glob("*.ipynb"))
 
@@ -99,7 +82,7 @@ def unanswered(built, tmp_path_factory):
                            {name: release / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES})
         _grade_into(out, root, files)
 
-    return _graded(_once(tmp_path_factory, "unanswered", grade))
+    return _graded(once_per_session(tmp_path_factory, "notebooks-unanswered", grade))
 
 
 def _answers_only(student: Path, name: str, out: Path) -> Path:
@@ -126,7 +109,7 @@ def solved(built, tmp_path_factory):
                      for name in NOTEBOOK_NAMES}
         _grade_into(out, _submission(out / "submission", notebooks), files)
 
-    return _graded(_once(tmp_path_factory, "solved", grade))
+    return _graded(once_per_session(tmp_path_factory, "notebooks-solved", grade))
 
 
 def _errors(executed) -> list[str]:

@@ -25,7 +25,8 @@ from autograder.engine.grading import available_tasks
 from autograder.release import INSTRUCTOR_TEMPLATE, TEMPLATE, build_hidden_bundle, build_release
 from autograder.tasks import TASKS, task
 from tests.project.editing import REPO, SOLUTIONS
-from tests.project.workflow_emulator import BIN, Run, run_job
+from tests.project.once import once_per_session
+from tests.project.workflow_emulator import BIN, Run, run_job, runs_once
 
 STUDENT_WORKFLOW = TEMPLATE / ".github" / "workflows" / "grading.yml"
 INSTRUCTOR_WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
@@ -103,13 +104,15 @@ def _commit(repo: Path, message: str) -> None:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
-    root = tmp_path_factory.mktemp("workflow")
-    release = build_release(root / "release")
-    bundle = build_hidden_bundle(release, root / "hidden-suites")
-    # The private repository the workflow clones: a local git repository stands in for it.
-    subprocess.run(["git", "init", "-q", str(bundle)], check=True)
-    _commit(bundle, "suites")
-    return release, bundle
+    """The release and its hidden bundle, built once per session; the tests copy them, never change them."""
+    def build(root: Path) -> None:
+        bundle = build_hidden_bundle(build_release(root / "release"), root / "hidden-suites")
+        # The private repository the workflow clones: a local git repository stands in for it.
+        subprocess.run(["git", "init", "-q", str(bundle)], check=True)
+        _commit(bundle, "suites")
+
+    root = once_per_session(tmp_path_factory, "workflow-release", build)
+    return root / "release", root / "hidden-suites"
 
 
 def student_repo(release: Path, root: Path, solution: Path | None) -> Path:
@@ -125,19 +128,26 @@ def with_bundle(bundle: Path) -> dict:
     return {"variables": {"HIDDEN_SUITES_REPOSITORY": str(bundle)}, "secrets": {"HIDDEN_SUITES_TOKEN": ""}}
 
 
+def run_once(tmp_path_factory, name: str, run) -> tuple[Run, Path]:
+    """``run(root)``, a workflow run in ``root/repo``, once per session; the run and its repository."""
+    runs, root = runs_once(tmp_path_factory, name, lambda root: {"grade": run(root)})
+    return runs["grade"], root / "repo"
+
+
 @pytest.fixture(scope="module")
 def reference_run(released, tmp_path_factory):
     release, bundle = released
-    root = tmp_path_factory.mktemp("reference")
     # The only scenario that runs the install step: the others take it as done.
-    return run_workflow(student_repo(release, root, SOLUTIONS), root, **with_bundle(bundle)), root / "repo"
+    return run_once(tmp_path_factory, "workflow-reference",
+                    lambda root: run_workflow(student_repo(release, root, SOLUTIONS), root, **with_bundle(bundle)))
 
 
 @pytest.fixture(scope="module")
 def stub_run(released, tmp_path_factory):
     release, bundle = released
-    root = tmp_path_factory.mktemp("stubs")
-    return run_workflow(student_repo(release, root, None), root, skip=("install",), **with_bundle(bundle)), root / "repo"
+    return run_once(tmp_path_factory, "workflow-stubs",
+                    lambda root: run_workflow(student_repo(release, root, None), root, skip=("install",),
+                                              **with_bundle(bundle)))
 
 
 def test_reference_is_green_with_full_points_and_the_notices_classroom_reads(reference_run):

@@ -12,14 +12,17 @@ a broken install.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
+
+from tests.project.once import once_per_session
 
 BIN = Path(sys.executable).parent
 POINTS = re.compile(r"^::notice title=Autograding complete::Points (.*)$", re.MULTILINE)
@@ -44,6 +47,16 @@ class Run:
 
     def annotations(self) -> list[tuple[str, str, str, str]]:
         return ANNOTATION.findall(self.stdout)
+
+
+def runs_once(tmp_path_factory, name: str, run) -> tuple[dict[str, Run], Path]:
+    """``run(root) -> {name: Run}`` (jobs run in workspaces under ``root``) once per test session, also
+    under xdist; the runs, read back, and ``root``."""
+    def build(root: Path) -> None:
+        (root / "runs.json").write_text(json.dumps({key: asdict(value) for key, value in run(root).items()}))
+
+    root = once_per_session(tmp_path_factory, name, build)
+    return {key: Run(**value) for key, value in json.loads((root / "runs.json").read_text()).items()}, root
 
 
 def evaluate(text: str, context: dict) -> str:
