@@ -24,7 +24,7 @@ from autograder.engine.runner import hash_tree
 from autograder.engine.sandbox import PROCESSES, isolation_level
 from autograder.model import CallStatus, Reply
 from autograder.suite import explain_reply
-from tests.project.conftest import FAST_LIMITS, by_check, grade_edited
+from tests.project.conftest import FAST_LIMITS, POOLED_HANG_LIMITS, by_check, grade_edited
 from tests.project.editing import REPO, Submission, build
 from tests.project.hostile_submissions import (
     FLOODS_STDOUT,
@@ -72,7 +72,8 @@ ON_FRESH_WORKERS = {"reads_expected", "kills_parent", "memory_hog"}
                          ids=[h.name for h in HOSTILE] + ["reads_expected", "kills_parent"])
 def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile, tmp_path, twin_passed, worker_pool):
     started = time.monotonic()
-    result = grade_edited(hostile, tmp_path, FAST_LIMITS, None if hostile.name in ON_FRESH_WORKERS else worker_pool)
+    fresh = hostile.name in ON_FRESH_WORKERS
+    result = grade_edited(hostile, tmp_path, FAST_LIMITS if fresh else POOLED_HANG_LIMITS, None if fresh else worker_pool)
     assert time.monotonic() - started < 240
     assert passed(result) == twin_passed
     feedback = by_check(result)["test_grad_cam_output_format"].feedback
@@ -88,7 +89,7 @@ def test_hostile_submission_earns_exactly_what_its_honest_parts_deserve(hostile,
 ], ids=["raises", "sys_exit", "os_exit", "hangs"])
 def test_a_module_that_cannot_be_imported_fails_all_its_checks_quickly(code, phrase, tmp_path, worker_pool):
     started = time.monotonic()
-    result = grade_edited(Submission("broken_import", "grad_cam", (), at_import=code), tmp_path, FAST_LIMITS,
+    result = grade_edited(Submission("broken_import", "grad_cam", (), at_import=code), tmp_path, POOLED_HANG_LIMITS,
                           worker_pool)
     assert time.monotonic() - started < 60
     assert all(not r.passed and phrase in r.feedback for r in result.results), {r.feedback for r in result.results}

@@ -12,15 +12,12 @@ import pytest
 
 from autograder.engine.grading import FIXTURES, grade
 from autograder.engine.runner import SubmissionRunner
-from autograder.engine.workers import Limits
 from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
 from autograder.worker.hugepages import anonymous_regions
+from tests.project.conftest import POOLED_HANG_LIMITS
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, Edit, Submission, build
 from tests.project.hostile_submissions import HOSTILE, leaves_processes, view_probe
 from tests.project.pooling import without_timings
-
-# A warm pooled grad_cam call takes 0.03-0.1 s here: the hanging submissions need not wait FAST_LIMITS' 6 s.
-POOLED_HANG_LIMITS = Limits(call=3.0, call_after_timeout=0.3)
 
 needs_namespaces = pytest.mark.skipif(isolation_level() == PROCESSES, reason="needs namespaces")
 
