@@ -43,13 +43,18 @@ def checkout_state() -> dict[str, str]:
 # The trusted engine's own cache of fresh cases' reference results (autograder.engine.fresh): a
 # grading running beside these tests adds entries there; workers never reach the checkout.
 ENGINE_CACHE = ".cache/fresh-cases/"
+# The screenshots test_html_report.py writes for a person to look at, on another xdist worker at any
+# moment (the browser's bytes may differ from one run to the next).
+SCREENSHOTS = "build/screenshots/"
 
 
 def checkout_changes(before: dict[str, str], after: dict[str, str]) -> dict[str, tuple]:
     """Files of the checkout changed, removed or added between two :func:`checkout_state` snapshots,
-    except entries the engine added to its fresh-cases cache (existing ones must stay as they were)."""
+    except entries the engine added to its fresh-cases cache (existing ones must stay as they were)
+    and the report test's screenshots."""
     return {path: (before.get(path), after.get(path)) for path in set(before) | set(after)
-            if before.get(path) != after.get(path) and not (path not in before and path.startswith(ENGINE_CACHE))}
+            if before.get(path) != after.get(path) and not path.startswith(SCREENSHOTS)
+            and not (path not in before and path.startswith(ENGINE_CACHE))}
 
 
 def venv_state() -> dict[str, tuple]:
