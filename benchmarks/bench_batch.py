@@ -21,8 +21,6 @@ grading starts its workers).
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +41,7 @@ from tests.project import counterfactual_submissions as counterfactual  # noqa: 
 from tests.project import grad_cam_submissions as grad_cam  # noqa: E402
 from tests.project import pdp_submissions as pdp  # noqa: E402
 from tests.project.editing import ASSIGNMENTS, SOLUTIONS, build  # noqa: E402
+from tests.project.repositories import student_repository  # noqa: E402
 
 MUTANTS = [grad_cam.GRAD_CAM_MUTANTS[0], grad_cam.OVERLAY_MUTANTS[0], grad_cam.SALIENCY_MUTANTS[0],
            counterfactual.MUTANTS[0], counterfactual.MUTANTS[1],
@@ -60,15 +59,6 @@ def timed(submissions: list[Path], tasks: list[str], pool: WorkerPool | None) ->
     return time.perf_counter() - started, results
 
 
-def commit_repository(source: Path, repo: Path) -> None:
-    """A one-commit git repository holding ``source``'s ``xai_lab/`` (a student's, as the roster names it)."""
-    shutil.copytree(source / "xai_lab", repo / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@example.org", "GIT_COMMITTER_NAME": "s",
-           "GIT_COMMITTER_EMAIL": "s@example.org"}
-    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "submission"]):
-        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True, env=env)
-
-
 def run(command: list[str]) -> float:
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -84,7 +74,7 @@ def commands(submissions: list[Path], tasks: list[str], root: Path) -> tuple[flo
     roster = root / "roster.csv"
     roster.write_text("student,repository\n" + "".join(f"{name},{name}\n" for name in names))
     for name, source in zip(names, submissions):
-        commit_repository(source, root / name)
+        student_repository(root, name, source)
     task_list = ",".join(tasks)
     batched = run([sys.executable, "-m", "autograder", "batch", str(roster), "--out", str(root / "batch"),
                    "--tasks", task_list])

@@ -8,9 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import pytest
 from autograder.release import INSTRUCTOR_TEMPLATE
 from autograder.tasks import task
 from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS
+from tests.project.repositories import student_repository
 from tests.project.workflow_emulator import run_job, runs_once
 
 WORKFLOW = INSTRUCTOR_TEMPLATE / ".github" / "workflows" / "grade-class.yml"
@@ -34,17 +33,6 @@ def runner_workspace(root: Path) -> Path:
     (root / "hidden" / "tests" / "hidden").symlink_to(REPO / "tests" / "hidden")
     (root / "xai-lab").symlink_to(REPO)
     return root
-
-
-def student_repository(root: Path, name: str, source: Path) -> Path:
-    repo = root / name
-    shutil.copytree(source / "xai_lab", repo / "xai_lab", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@example.org", "GIT_COMMITTER_NAME": "s",
-           "GIT_COMMITTER_EMAIL": "s@example.org", "GIT_COMMITTER_DATE": "2026-05-30T10:00:00+00:00",
-           "GIT_AUTHOR_DATE": "2026-05-30T10:00:00+00:00"}
-    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "submission"]):
-        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True, env=env)
-    return repo
 
 
 @pytest.fixture(scope="module")
