@@ -1,12 +1,13 @@
 """Grade every roster row: fetch, pick the commit, grade it exactly as ``grade`` does, remember.
 
 With a worker pool (the default, :mod:`autograder.engine.pool`), every row is graded in this
-process by ``grade(..., pool=pool)``: the same checks and the same isolation (each call in
-a child that sees only that row's workspace), but the torch, sklearn and CLIP imports are
-paid once per batch. Submission code never runs in this process, so a submission that
-hangs, crashes or eats memory costs its own calls (each has a time limit); ``timeout``
-(a whole row) is enforced only without a pool. The check suites run under pytest, which is
-not thread-safe: rows fetch ``jobs`` at a time but are graded one after the other.
+process on the batch's pool: the same checks and the same isolation (each call in a child that
+sees only that row's workspace), but the torch, sklearn and CLIP imports are paid once per
+batch. Submission code never runs in this process, so a submission that hangs, crashes or eats
+memory costs its own calls (each has a time limit); ``timeout`` (a whole row) is enforced only
+without a pool. The check suites run under pytest, which is not thread-safe: rows fetch ``jobs``
+at a time (at least two, so the next row is ready) and are graded one after the other, the next
+row's calls starting while a row's checks end (:mod:`autograder.batch.lane`).
 
 Without a pool each submission is graded by its own ``python -m autograder grade`` process,
 killed after ``timeout``; rows then run ``jobs`` at a time. Every file is written
@@ -28,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -37,19 +37,18 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.batch import fetch
+from autograder.batch.lane import GradingLane
 from autograder.batch.layout import BatchDir
 from autograder.batch.records import RowRecord, RowStatus, read_record, write_record
 from autograder.batch.roster import RosterRow
 from autograder.engine import fresh
-from autograder.engine.grading import REPO, grade, suites_hash
+from autograder.engine.grading import REPO, Grading, suites_hash
 from autograder.engine.pool import WorkerPool
 from autograder.engine.workers import Limits
 from autograder.model import Metadata
 from autograder.reports.gradescope import read_results, write_results
 
 _PR_SET_PDEATHSIG = 1
-# pytest (the check suites) is not thread-safe: pooled gradings of concurrent rows take turns.
-_GRADING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -123,19 +122,18 @@ def _run_grade(work: Path, results: Path, row: RosterRow, snapshot: fetch.Snapsh
 
 
 def _grade_pooled(work: Path, results: Path, row: RosterRow, snapshot: fetch.Snapshot, options: BatchOptions,
-                  pool: WorkerPool):
-    """Grade in this process with the batch's pool; return what ``_run_grade`` returns."""
+                  lane: GradingLane):
+    """Grade in this process on the batch's pool; return what ``_run_grade`` returns."""
     limits = (Limits(call=options.call_timeout, call_after_timeout=min(options.call_timeout,
                                                                        Limits().call_after_timeout))
               if options.call_timeout else None)
     metadata = Metadata(student=row.student, repository=row.repository, commit=snapshot.commit,
                         commit_date=snapshot.commit_date)
-    with _GRADING:
-        try:
-            result = grade(work, options.tasks, suites=options.suites, limits=limits, metadata=metadata, pool=pool,
-                           fresh_seed=options.fresh_seed)
-        except Exception as error:  # an engine error (or an unusable submission): this row only
-            return 2, f"{type(error).__name__}: {error}"
+    try:
+        result = lane.grade(Grading(work, options.tasks, suites=options.suites, limits=limits, metadata=metadata,
+                                    pool=lane.pool, fresh_seed=options.fresh_seed))
+    except Exception as error:  # an engine error (or an unusable submission): this row only
+        return 2, f"{type(error).__name__}: {error}"
     write_results(result, results)
     if not result.complete:
         return 3, "Interner Fehler: einige Prüfungen konnten nicht laufen; die Bewertung ist unvollständig."
@@ -161,7 +159,7 @@ def _add_notebooks(work: Path, results: Path, options: BatchOptions):
     return 0, ""
 
 
-def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: WorkerPool | None = None) -> RowRecord:
+def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, lane: GradingLane | None = None) -> RowRecord:
     """Fetch, choose the commit, grade; the record says how the row ended."""
     started = time.monotonic()
 
@@ -190,8 +188,8 @@ def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: Work
         fetch.export(clone, snapshot.commit, work)
         if not (work / "xai_lab").is_dir():
             return record(RowStatus.NO_SUBMISSION, snapshot, "kein Paket xai_lab/ im Commit", key)
-        if pool is not None:
-            returncode, stderr = _grade_pooled(work, results, row, snapshot, options, pool)
+        if lane is not None:
+            returncode, stderr = _grade_pooled(work, results, row, snapshot, options, lane)
         else:
             returncode, stderr = _run_grade(work, results, row, snapshot, options)
         if options.notebook_files is not None and returncode in (0, 1) and results.is_file():
@@ -212,11 +210,13 @@ def grade_row(row: RosterRow, options: BatchOptions, batch: BatchDir, pool: Work
 
 def run_rows(rows: list[RosterRow], options: BatchOptions, batch: BatchDir, on_done,
              pool: WorkerPool | None = None) -> list[RowRecord]:
-    """Grade ``rows`` ``options.jobs`` at a time (with ``pool``: graded in turn, see the module);
-    ``on_done(record)`` after each, in completion order."""
+    """Grade ``rows`` ``options.jobs`` at a time (with ``pool``: fetched so, graded in turn, see the
+    module); ``on_done(record)`` after each, in completion order."""
     records: dict[str, RowRecord] = {}
-    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as threads:
-        futures = {threads.submit(grade_row, row, options, batch, pool): row for row in rows}
+    lane = GradingLane(pool) if pool is not None else None
+    threads_needed = max(1, options.jobs) if lane is None else max(2, options.jobs)
+    with ThreadPoolExecutor(max_workers=threads_needed) as threads:
+        futures = {threads.submit(grade_row, row, options, batch, lane): row for row in rows}
         for future in as_completed(futures):
             row = futures[future]
             try:

@@ -146,58 +146,126 @@ def grade(submission: Path, tasks: list[str] | None = None, *, suites: Path = SU
         function's loss comes first instead of after the checks it passes (grad_cam's mistakes on one
         seed: 78 calls instead of 207).
     """
-    if checks_first and not until_lost:
-        raise ValueError("checks_first orders only a grading until_lost: a grade's checks run in suite order")
-    submission = Path(submission).resolve()
-    suites = Path(suites).resolve()
-    tasks = validate(submission, tasks, suites)
-    chosen = _chosen_functions(functions, tasks)
     if fresh_seed is not None and pool is None:
         # The reference's calls and the submission's share one set of workers: one import each.
         with WorkerPool(limits) as own_pool:
             return grade(submission, tasks, suites=suites, fixtures=fixtures, limits=limits, progress=progress,
                          manifest=manifest, metadata=metadata, pool=own_pool, fresh_seed=fresh_seed,
                          functions=functions, until_lost=until_lost, checks_first=checks_first)
-    started = time.perf_counter()
-    become_subreaper()
-    fresh = None
-    if fresh_seed is not None:
+    return Grading(submission, tasks, suites=suites, fixtures=fixtures, limits=limits, progress=progress,
+                   manifest=manifest, metadata=metadata, pool=pool, fresh_seed=fresh_seed, functions=functions,
+                   until_lost=until_lost, checks_first=checks_first).run()
+
+
+class Grading:
+    """One grading in two steps, so that a batch can overlap its gradings: :meth:`start_calls` copies
+    the submission into its workspace and queues calls of some families before the checks run (while
+    the previous grading's checks still run), :meth:`run` runs the checks and closes. :func:`grade`
+    (same parameters, validated here up front) does both at once."""
+
+    def __init__(self, submission: Path, tasks: list[str] | None = None, *, suites: Path = SUITES,
+                 fixtures: Path = FIXTURES, limits: Limits | None = None, progress=None,
+                 manifest: Path | None = None, metadata: Metadata | None = None, pool: WorkerPool | None = None,
+                 fresh_seed: int | None = None, functions: list[str] | None = None, until_lost: bool = False,
+                 checks_first: Collection[str] = ()) -> None:
+        if checks_first and not until_lost:
+            raise ValueError("checks_first orders only a grading until_lost: a grade's checks run in suite order")
+        if fresh_seed is not None and pool is None:
+            raise ValueError("a grading on fresh cases needs a pool (grade() makes its own)")
+        self.submission = Path(submission).resolve()
+        self.suites = Path(suites).resolve()
+        self.tasks = validate(self.submission, tasks, self.suites)
+        self.functions = _chosen_functions(functions, self.tasks)
+        self.fixtures, self.limits, self.progress, self.manifest = fixtures, limits, progress, manifest
+        self.metadata, self.pool, self.fresh_seed = metadata, pool, fresh_seed
+        self.until_lost, self.checks_first = until_lost, frozenset(checks_first)
+        self._fresh = self._runner = self._plugin = None
+
+    def _open(self) -> GradingPlugin:
+        if self._plugin is None:
+            become_subreaper()
+            if self.fresh_seed is not None:
+                try:
+                    self._fresh = fresh_cases.prepare(self.fresh_seed, self.tasks, self.suites, self.fixtures,
+                                                      pool=self.pool, announce=_announcer(self.progress))
+                except fresh_cases.FreshCasesError as error:
+                    raise EngineError(str(error)) from error
+            self._runner = SubmissionRunner(self.submission, self.fixtures, self.limits, pool=self.pool)
+            try:
+                self._plugin = GradingPlugin(self._runner, Path(self.fixtures).resolve(), self.progress,
+                                             require_registry_points=not is_public(self.suites), fresh=self._fresh,
+                                             functions=self.functions, until_lost=self.until_lost,
+                                             checks_first=self.checks_first)
+            except BaseException:
+                self._runner.close()
+                raise
+        return self._plugin
+
+    def start_calls(self, families: Collection[str]) -> None:
+        """Queue now the calls the checks of ``families``' tasks will make (each family's in its
+        ``cases.py`` order, as the checks would queue them)."""
+        if self.until_lost:
+            raise ValueError("a grading until_lost makes its calls only as its checks ask")
+        plugin = self._open()
+        plugin.queue_calls([self.suites / task for task in self.tasks], families)
+
+    def wait_for_calls(self, families: Collection[str]) -> None:
+        """Wait until the calls of ``families`` queued so far have ended."""
+        plugin = self._plugin  # another thread may close the grading meanwhile
+        if plugin is not None:
+            plugin.calls.wait(families)
+
+    def end_calls(self, families: Collection[str]) -> None:
+        """This grading makes no more calls of ``families`` (all its calls were queued and have ended): a
+        family the pool serves one grading at a time may serve the next one now."""
+        runner = self._runner  # another thread may close the grading meanwhile
+        if runner is not None:
+            for family in families:
+                runner.end_calls(family)
+
+    def run(self) -> Grade:
+        """Run the checks (after the calls started, if any) and close; the grade. Its ``seconds`` count
+        from here: calls started earlier overlapped another grading."""
+        started, suites = time.perf_counter(), self.suites
         try:
-            fresh = fresh_cases.prepare(fresh_seed, tasks, suites, fixtures, pool=pool, announce=_announcer(progress))
-        except fresh_cases.FreshCasesError as error:
-            raise EngineError(str(error)) from error
-    runner = SubmissionRunner(submission, fixtures, limits, pool=pool)
-    plugin = GradingPlugin(runner, Path(fixtures).resolve(), progress, require_registry_points=not is_public(suites),
-                           fresh=fresh, functions=chosen, until_lost=until_lost, checks_first=frozenset(checks_first))
-    args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
-            # pytest collects garbage repeatedly at the end to report unraisable exceptions: 0.2-0.4 s of
-            # every grading with the frameworks loaded, for warnings no check is graded on.
-            "-p", "no:unraisableexception",
-            # A failed check's feedback is its message; pytest's default report of a failure reads and
-            # lays out the source of every frame (0.02 s a failure, ~10 % of a mutant's grading). The
-            # native traceback keeps what an instructor needs of a broken suite.
-            "--tb=native",
-            *[str(suites / task) for task in tasks]]
-    try:
-        runner.prestart(tasks)
-        # pytest's own terminal output is not the report; the progress display never swaps stdout.
-        with contextlib.redirect_stdout(io.StringIO()) as pytest_output, _fresh_suite_modules(suites):
-            exit_code = pytest.main(args, plugins=[plugin])
-    finally:
-        plugin.calls.close()
-        runner.close()
-    problems = plugin.collection_errors + plugin.engine_errors
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or problems:
-        raise EngineError(f"the check suites could not run (pytest exit {int(exit_code)}): "
-                          + "\n".join(problems or [pytest_output.getvalue()[-3000:]]))
-    meta = metadata or Metadata()
-    meta.submission = meta.submission or str(submission)
-    meta.engine_version, meta.suites_hash, meta.isolation = __version__, suites_hash(suites, tasks), isolation()
-    meta.cases = fresh.label if fresh is not None else "fixed"
-    tampered = release_manifest.compare(manifest, submission) if manifest else []
-    return Grade(tasks=tasks, results=plugin.results, metadata=meta, seconds=round(time.perf_counter() - started, 3),
-                 import_seconds=dict(runner.import_seconds), tampered=tampered)
+            runner, plugin = self._open().runner, self._plugin
+            args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
+                    # pytest collects garbage repeatedly at the end to report unraisable exceptions: 0.2-0.4 s
+                    # of every grading with the frameworks loaded, for warnings no check is graded on.
+                    "-p", "no:unraisableexception",
+                    # A failed check's feedback is its message; pytest's default report of a failure reads
+                    # and lays out the source of every frame (0.02 s a failure, ~10 % of a mutant's grading).
+                    # The native traceback keeps what an instructor needs of a broken suite.
+                    "--tb=native",
+                    *[str(suites / task) for task in self.tasks]]
+            runner.prestart(self.tasks)
+            # pytest's own terminal output is not the report; the progress display never swaps stdout.
+            with contextlib.redirect_stdout(io.StringIO()) as pytest_output, _fresh_suite_modules(suites):
+                exit_code = pytest.main(args, plugins=[plugin])
+        finally:
+            self.close()
+        problems = plugin.collection_errors + plugin.engine_errors
+        if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or problems:
+            raise EngineError(f"the check suites could not run (pytest exit {int(exit_code)}): "
+                              + "\n".join(problems or [pytest_output.getvalue()[-3000:]]))
+        meta = self.metadata or Metadata()
+        meta.submission = meta.submission or str(self.submission)
+        meta.engine_version, meta.suites_hash = __version__, suites_hash(suites, self.tasks)
+        meta.isolation = isolation()
+        meta.cases = self._fresh.label if self._fresh is not None else "fixed"
+        tampered = release_manifest.compare(self.manifest, self.submission) if self.manifest else []
+        return Grade(tasks=self.tasks, results=plugin.results, metadata=meta,
+                     seconds=round(time.perf_counter() - started, 3),
+                     import_seconds=dict(runner.import_seconds), tampered=tampered)
+
+    def close(self) -> None:
+        """End the grading's calls and remove its workspace (after :meth:`run`, or instead of it)."""
+        if self._plugin is not None:
+            self._plugin.calls.close()
+        if self._runner is not None:
+            self._runner.close()
+        self._plugin = self._runner = None
 
 
 __all__ = ["EngineError", "FIXTURES", "Grade", "PUBLIC_SUITES", "REPO", "SUITES", "SubmissionError", "TASK_BY_NAME",
-           "available_tasks", "grade", "validate"]
+           "Grading", "available_tasks", "grade", "validate"]

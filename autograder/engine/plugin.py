@@ -25,7 +25,7 @@ from autograder.engine.prefetch import Prefetcher
 from autograder.engine.runner import SubmissionRunner
 from autograder.model import CallStatus, CheckResult, Outcome
 from autograder.suite import CheckFailed, use_fixtures
-from autograder.tasks import TASK_BY_NAME
+from autograder.tasks import TASK_BY_NAME, family_of
 
 INTERNAL_FEEDBACK = ("Interner Fehler des Graders, nicht deiner: diese Prüfung konnte nicht laufen "
                      "({detail}). Bitte der Lehrperson melden.")
@@ -144,9 +144,15 @@ class GradingPlugin:
             self.progress.start(len(items))
         if self.until_lost:
             return  # calls only as checks ask: queued ahead, they would all have run before the first loss
-        for suite_dir in sorted({Path(item.path).parent for item in items}):
-            self.calls.prefetch({"module": suite_dir.name, **case} for case in self._cases_of(suite_dir).values()
-                                if self.functions is None or case["function"] in self.functions)
+        self.queue_calls(sorted({Path(item.path).parent for item in items}))
+
+    def queue_calls(self, suite_dirs, families=None) -> None:
+        """Queue every call the checks of ``suite_dirs`` will make (only the tasks of ``families``: all
+        when None), in each ``cases.py``'s order; a call queued before is not queued again."""
+        for suite_dir in suite_dirs:
+            if families is None or family_of(suite_dir.name).name in families:
+                self.calls.prefetch({"module": suite_dir.name, **case} for case in self._cases_of(suite_dir).values()
+                                    if self.functions is None or case["function"] in self.functions)
 
     def _cases_of(self, suite_dir: Path) -> dict:
         if suite_dir not in self._cases:

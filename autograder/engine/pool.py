@@ -13,12 +13,14 @@ operation before it forks, exactly as a per-grading TensorFlow worker does, so p
 changes nothing a call sees. A TensorFlow child serves all calls of one grading
 (:class:`autograder.worker.forking.SubmissionChild`); the grading's end releases it.
 
-Gradings on one pool run one after another (a batch grades its rows in turn: pytest is not
-thread-safe). A family's calls are served one at a time and two gradings never share a
-serving child or a workspace (each has its own directory in the spool). Were gradings run
-side by side, TensorFlow's child would be replaced whenever the other grading's call came
-(a submission's calls would no longer share one child), and what a replaced child's
-leftover processes print just before would reach the other call's output.
+Gradings on one pool may overlap (a batch starts the next row's calls while a row's checks
+run): each family's calls are served one at a time, and two gradings never share a serving
+child or a workspace (each has its own directory in the spool). A family with a child per
+submission (TensorFlow) serves one grading at a time: another grading's calls wait until the
+grading that holds it released it at its end. Otherwise TensorFlow's child would be replaced
+whenever the other grading's call came (a submission's calls would no longer share one child),
+and what a replaced child's leftover processes print just before would reach the other call's
+output.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class WorkerPool:
         self._workers: dict[str, Worker] = {}
         self._locks = {family: threading.Lock() for family in self.families}
         self._starting = threading.Lock()
+        # Family with a child per submission -> the grading (its submission directory) it serves now.
+        self._holders: dict[str, str] = {}
+        self._turns = threading.Condition()
         self.starts = {family: 0 for family in self.families}
 
     def serves(self, family: str) -> bool:
@@ -90,16 +95,29 @@ class WorkerPool:
         self.starts[kind] = self.starts.get(kind, 0) + 1
         return worker
 
+    def _take_turn(self, family: str, grading: str) -> None:
+        """Wait until no other grading holds ``family`` (one with a child per submission), then hold it."""
+        if FAMILIES[family].child_per != "submission":
+            return
+        with self._turns:
+            # A holder ends within its calls' time limits; this bound only turns a bug into an error.
+            if not self._turns.wait_for(lambda: self._holders.get(family, grading) == grading,
+                                        timeout=self.limits.startup):
+                raise RuntimeError(f"the pooled {family} worker stayed held by another grading")
+            self._holders[family] = grading
+
     @contextlib.contextmanager
-    def worker(self, family: str, on_demand: tuple[str, ...] = ()):
+    def worker(self, family: str, on_demand: tuple[str, ...] = (), grading: str = ""):
         """The ready pooled worker of ``family`` (with ``on_demand``'s libraries imported too: a worker of
         its own, so no grading's libraries reach another's calls), for one call at a time; restarted if
-        it died."""
+        it died. ``grading`` (its submission directory) holds a family with a child per submission
+        until :meth:`release`."""
         kind = self.kind(family, on_demand)
         with self._starting:
             if not self.serves(family):
                 raise KeyError(f"the pool does not serve {family}")
             lock = self._locks.setdefault(kind, threading.Lock())
+        self._take_turn(family, grading)
         with lock:
             with self._starting:
                 worker = self._workers.get(kind)
@@ -118,10 +136,16 @@ class WorkerPool:
         """A grading that used ``family`` ended: its child (a family with a child per submission) goes."""
         if FAMILIES[family].child_per != "submission" or not self.serves(family):
             return
-        with self._locks[family]:
-            worker = self._workers.get(family)
-            if worker is not None and worker.alive and worker.import_seconds is not None:
-                worker.release(workspace)
+        try:
+            with self._locks[family]:
+                worker = self._workers.get(family)
+                if worker is not None and worker.alive and worker.import_seconds is not None:
+                    worker.release(workspace)
+        finally:
+            with self._turns:
+                if self._holders.get(family) == workspace["submission"]:
+                    del self._holders[family]
+                    self._turns.notify_all()
 
     def pids(self) -> dict[str, int]:
         """Process id of each running pooled worker (the ``unshare`` process under namespaces)."""

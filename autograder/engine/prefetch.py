@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from autograder.model import Reply
 from autograder.tasks import family_of
@@ -28,6 +28,7 @@ class Prefetcher:
         self._lock = threading.Lock()
         self._executors: dict[str, ThreadPoolExecutor] = {}
         self._futures: dict[str, Future] = {}
+        self._families: dict[str, str] = {}
 
     def _future(self, request: dict) -> Future:
         key = json.dumps(request, sort_keys=True)
@@ -39,6 +40,7 @@ class Prefetcher:
                 if executor is None:
                     executor = self._executors[family] = ThreadPoolExecutor(1, thread_name_prefix=f"calls-{family}")
                 future = self._futures[key] = executor.submit(self.runner.call, request)
+                self._families[key] = family
         return future
 
     def prefetch(self, requests) -> None:
@@ -48,6 +50,12 @@ class Prefetcher:
 
     def call(self, request: dict) -> Reply:
         return self._future(request).result()
+
+    def wait(self, families) -> None:
+        """Wait until every call queued so far for ``families`` has ended."""
+        with self._lock:
+            futures = [future for key, future in self._futures.items() if self._families[key] in families]
+        wait(futures)
 
     def close(self) -> None:
         """Drop queued calls and wait for the running ones (each ends within its time limit)."""

@@ -93,6 +93,7 @@ class SubmissionRunner:
         self._slow_functions: set[str] = set()
         self.import_seconds: dict[str, float] = {}
         self._homes: dict[str, Path] = {}
+        self._ended: set[str] = set()
 
     def _pooled(self, family: str) -> bool:
         return self.pool is not None and self.pool.serves(family)
@@ -118,9 +119,12 @@ class SubmissionRunner:
                 "fixture_hashes": self.fixture_hashes, "home": str(home)}
 
     def _pooled_call(self, family: str, request: dict, timeout: float) -> tuple[Reply, bool]:
-        with self.pool.worker(family, self.on_demand.get(family, ())) as worker:
+        if family in self._ended:
+            raise RuntimeError(f"a {family} call after this grading's {family} calls were ended")
+        workspace = self._workspace_for(family)  # before the pool may hold the family for us: close releases it
+        with self.pool.worker(family, self.on_demand.get(family, ()), grading=workspace["submission"]) as worker:
             self.import_seconds.setdefault(family, worker.import_seconds)
-            return worker.call({**request, "workspace": self._workspace_for(family)}, timeout)
+            return worker.call({**request, "workspace": workspace}, timeout)
 
     def _new_worker(self, family: str) -> Worker:
         return Worker(family, self.submission, self.fixtures, self.fixture_hashes, self.limits,
@@ -171,13 +175,21 @@ class SubmissionRunner:
             self._slow_functions.add(function)
         return reply
 
+    def end_calls(self, family: str) -> None:
+        """This grading makes no more calls of ``family``: the pool may serve another grading with it
+        (:meth:`autograder.engine.pool.WorkerPool.release`) before this one closes."""
+        if self._pooled(family) and family not in self._ended:
+            self._ended.add(family)
+            if family in self._homes:
+                self.pool.release(family, self._workspace_for(family))
+
     def close(self) -> None:
         for worker in self._workers.values():
             worker.kill()
         self._workers.clear()
         if self.pool is not None:
-            for family in self._homes:
-                self.pool.release(family, self._workspace_for(family))
+            for family in list(self._homes):
+                self.end_calls(family)
         if self.pool is None or isolation_level() == PROCESSES:
             # The pool's workers outlive this grading (what its calls started is killed after each
             # call). Under namespaces nothing can escape a worker's PID namespace, and other threads

@@ -7,10 +7,13 @@ import json
 import re
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psutil
 import pytest
 
-from autograder.engine.grading import FIXTURES, grade
+from autograder.engine.expected import load_cases
+from autograder.engine.grading import FIXTURES, SUITES, grade
 from autograder.engine.runner import SubmissionRunner
 from autograder.engine.sandbox import NAMESPACES, NOBODY, PROCESSES, isolation_level
 from autograder.worker.hugepages import anonymous_regions
@@ -72,6 +75,10 @@ def _processes(result) -> list[int]:
     return [int(pid) for check in result.results for pid in re.findall(r"PID (\d+)", check.student_output)]
 
 
+def _processes_of(reply) -> set[int]:
+    return {int(pid) for pid in re.findall(r"PID (\d+)", reply.output)}
+
+
 def test_a_tensorflow_grading_runs_in_one_child_that_ends_with_it(worker_pool, tmp_path):
     """TensorFlow's calls of one grading share one child (``SubmissionChild``); the grading's end kills it
     and all it started, the next grading gets a new one, and a crash costs only the crashing call."""
@@ -96,6 +103,32 @@ def test_a_tensorflow_grading_runs_in_one_child_that_ends_with_it(worker_pool, t
     assert len(lost) < len(result.results) - 3  # the calls after the crash ran in a new child and passed
     assert len(set(_processes(result))) == 2
     assert pool_tree(worker_pool) == tree and worker_pool.starts == starts
+    assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
+
+
+def test_a_tensorflow_child_serves_one_grading_at_a_time(worker_pool, tmp_path):
+    """Two gradings on the pool at once (a batch's running row and the next one): the second one's
+    TensorFlow call waits until the first let go of TensorFlow, then gets a child of its own; the first
+    may make no TensorFlow call after that."""
+    seconds = f"{700 + time.time_ns() % 1000}.75"
+    honest = build(_counterfactual_naming_its_process("names_its_process", seconds), tmp_path / "honest")
+    cases = load_cases(SUITES / "counterfactual", FIXTURES)
+    request = {"module": "counterfactual", **cases["cat_to_dog_small_budget"]}
+    with SubmissionRunner(honest, FIXTURES, pool=worker_pool) as first, \
+            SubmissionRunner(honest, FIXTURES, pool=worker_pool) as second:
+        first_reply = first.call(request)
+        assert first_reply.ok, first_reply
+        with ThreadPoolExecutor(1) as thread:
+            waiting = thread.submit(second.call, request)
+            time.sleep(3)
+            assert not waiting.done()  # the first grading still holds TensorFlow
+            first.end_calls("tensorflow")
+            second_reply = waiting.result(timeout=60)
+        assert second_reply.ok, second_reply
+        assert len(_processes_of(first_reply)) == len(_processes_of(second_reply)) == 1
+        assert _processes_of(first_reply) != _processes_of(second_reply)  # a child of its own
+        with pytest.raises(RuntimeError, match="ended"):
+            first.call({"module": "counterfactual", **cases["cat_to_dog_settings"]})
     assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
 
 
