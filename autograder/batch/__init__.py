@@ -35,8 +35,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("roster", type=Path, help="CSV with at least student,repository (other columns are kept)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (results/, reports/, gradebook.csv)")
     parser.add_argument("--deadline", help="ISO 8601 (UTC if no zone): grade the last commit at or before it")
-    parser.add_argument("--jobs", type=int, default=1, help="repositories fetched at once (at least 2 with the pool); with --no-pool: submissions "
-                             "graded at once (default 1)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="rows in progress at once (default 2); with the pool they are fetched at once and the "
+                             "next one's calls run while a row's checks end, with --no-pool they are graded at once")
     parser.add_argument("--shard", default="1/1", help="grade only slice K of N of the roster (K/N)")
     parser.add_argument("--suites", type=Path, default=SUITES, help="directory of check suites (default tests/hidden)")
     parser.add_argument("--tasks", help="comma-separated tasks (default: all)")

@@ -6,8 +6,8 @@ sees only that row's workspace), but the torch, sklearn and CLIP imports are pai
 batch. Submission code never runs in this process, so a submission that hangs, crashes or eats
 memory costs its own calls (each has a time limit); ``timeout`` (a whole row) is enforced only
 without a pool. The check suites run under pytest, which is not thread-safe: rows fetch ``jobs``
-at a time (at least two, so the next row is ready) and are graded one after the other, the next
-row's calls starting while a row's checks end (:mod:`autograder.batch.lane`).
+at a time and are graded one after the other; with ``jobs`` of two or more the next row's calls
+start while a row's checks end (:mod:`autograder.batch.lane`).
 
 Without a pool each submission is graded by its own ``python -m autograder grade`` process,
 killed after ``timeout``; rows then run ``jobs`` at a time. Every file is written
@@ -56,7 +56,7 @@ class BatchOptions:
     suites: Path
     tasks: list[str]
     deadline: datetime | None = None
-    jobs: int = 1
+    jobs: int = 2
     force: bool = False
     timeout: float = 1800.0
     call_timeout: float | None = None
@@ -214,8 +214,7 @@ def run_rows(rows: list[RosterRow], options: BatchOptions, batch: BatchDir, on_d
     module); ``on_done(record)`` after each, in completion order."""
     records: dict[str, RowRecord] = {}
     lane = GradingLane(pool) if pool is not None else None
-    threads_needed = max(1, options.jobs) if lane is None else max(2, options.jobs)
-    with ThreadPoolExecutor(max_workers=threads_needed) as threads:
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as threads:
         futures = {threads.submit(grade_row, row, options, batch, lane): row for row in rows}
         for future in as_completed(futures):
             row = futures[future]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.expected import ExpectedValues, load_cases, public_reference
+from autograder.engine.expected import ExpectedValues, load_cases, public_reference, stored_values
 from autograder.engine.fresh import FreshCases
 from autograder import pictures
 from autograder.engine.prefetch import Prefetcher
@@ -204,7 +204,7 @@ class GradingPlugin:
     def expected(self, request) -> ExpectedValues:
         suite_dir = self._suite_dir(request)
         if suite_dir not in self._expected:
-            values = self.fresh.expected[suite_dir.name] if self.fresh is not None else ExpectedValues(suite_dir)
+            values = self.fresh.expected[suite_dir.name] if self.fresh is not None else stored_values(suite_dir)
             stale = values.stale_fixtures(self.runner.fixture_hashes)
             if stale:
                 raise EngineError(f"expected values of {suite_dir.name} are stale for fixtures {stale}: "

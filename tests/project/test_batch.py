@@ -153,12 +153,13 @@ def owner_pid(directory: Path) -> int | None:
 def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
     root, roster, _ = classroom
     small = tmp_path / "roster.csv"
-    # s1 hangs at import: its calls take their 3 s limit, so the batch is still grading it when killed
-    # (its calls start while s0 is graded: stubs would be done within one look at the files).
+    # One row at a time, and s1 hangs at import (its first call takes the 3 s limit): the batch is still
+    # grading s1 when it is killed. (With --jobs 2, s1's calls would run while s0 is graded.)
     small.write_text(f"student,repository\ns0,{root / 'stub'}\ns1,{root / 'hang'}\n")
     out = tmp_path / "out"
     pools_before = {path for path in Path(tempfile.gettempdir()).glob("xai-lab-pool-*") if path.is_dir()}
-    process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(small), "--out", str(out), *FAST],
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(small), "--out", str(out),
+                                "--jobs", "1", *FAST],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not (out / "rows" / "s0.json").is_file() and time.monotonic() < deadline:
@@ -168,7 +169,8 @@ def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
     # The killed batch could not remove its pool of warm workers; the next pool removes it.
     pools_after = {path for path in Path(tempfile.gettempdir()).glob("xai-lab-pool-*") if path.is_dir()}
     orphaned = [root for root in pools_after - pools_before if owner_pid(root) == process.pid]
-    assert orphaned
+    assert orphaned, ({str(root): owner_pid(root) for root in pools_after - pools_before}, process.pid,
+                      sorted(path.name for path in (out / "rows").glob("*")))
     done = {path.stem: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
     assert set(done) == {"s0"}
     resumed = batch(small, "--out", out, *FAST)

@@ -79,7 +79,7 @@ def test_the_next_grading_starts_its_calls_family_by_family_while_the_running_on
     first.finish.set()
     second.running.wait(10)
     assert log.index(("second", "run", ())) > log.index(("first", "ran", ()))  # checks one grading at a time
-    assert ("third", "start_calls", PER_CALL_FAMILIES) in log  # now on deck behind the second
+    _wait_for(lambda: ("third", "start_calls", PER_SUBMISSION_FAMILIES) in log)  # on deck behind the second
     assert not third.running.is_set()
     second.finish.set()
     third.finish.set()
