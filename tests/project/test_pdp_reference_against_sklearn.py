@@ -140,3 +140,38 @@ def test_a_truth_that_could_not_be_computed_is_not_kept(monkeypatch):
     request = {"function": "partial_dependence_1d", "model": "forest", "feature": "RM"}
     assert oracles.pdp_truth(request, FIXTURES, [np.linspace(5.0, 7.5, 4)]) == {}
     assert not oracles._TRUTHS
+
+
+ODD_GRIDS = {"sorted": np.linspace(4.0, 30.0, 50), "unsorted": np.array([12.0, 3.5, 30.0, 7.25]),
+             "repeated": np.array([9.0, 9.0, 9.0]), "one point": np.array([11.5]),
+             "far outside": np.array([-1e6, 1e6])}
+
+
+@pytest.mark.parametrize("model_name", ["linear", "interaction", "forest", "boosting"])
+@pytest.mark.parametrize("rows", [None, "every third", "drawn"])
+def test_the_graders_brute_force_truth_is_sklearns_bit_for_bit(boston, model_name, rows):
+    """The oracle predicts once for all grid points; scikit-learn's ``partial_dependence(method="brute")``
+    once per point. Same numbers, for one and two features and odd grids: to the last bit for the tree
+    models (the oracle's only users); the linear models' matrix products round differently in a larger
+    block (3.6e-15 measured)."""
+    from autograder.engine import oracles
+
+    X = boston.check_rows(PDP / "boston_house_prices.csv", as_array=True)
+    if rows == "every third":
+        X = X[::3]
+    elif rows == "drawn":
+        X = X[np.random.default_rng(7).permutation(len(X))[:37]]
+    model = boston.load_model(PDP / f"{model_name}.joblib", as_array=True)
+    tree = model_name in ("forest", "boosting")
+
+    def same(ours, theirs):
+        return np.array_equal(ours, theirs) if tree else np.allclose(ours, theirs, rtol=1e-12, atol=0.0)
+
+    lstat, rm = boston.FEATURES.index("LSTAT"), boston.FEATURES.index("RM")
+    for name, grid in ODD_GRIDS.items():
+        ours = oracles.brute_force_average(model, X, [lstat], [grid])
+        assert same(ours, _sklearn(model, X, [lstat], custom_values={lstat: grid})[-1]), name
+    pair = [np.array([5.0, 6.5, 8.0, 5.5]), ODD_GRIDS["unsorted"]]
+    ours = oracles.brute_force_average(model, X, [rm, lstat], pair)
+    assert ours.shape == (4, 4)
+    assert same(ours, _sklearn(model, X, [rm, lstat], custom_values=dict(zip((rm, lstat), pair)))[-1])
