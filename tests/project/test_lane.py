@@ -58,7 +58,7 @@ def _wait_for(condition, seconds=10.0):
         time.sleep(0.01)
 
 
-def test_the_next_grading_starts_its_calls_family_by_family_while_the_running_one_checks():
+def test_the_next_gradings_start_their_calls_family_by_family_while_the_running_one_checks():
     log, results = [], {}
     lane = GradingLane(pool=None)
     first, second, third = (LoggedGrading(name, log) for name in ("first", "second", "third"))
@@ -67,19 +67,22 @@ def test_the_next_grading_starts_its_calls_family_by_family_while_the_running_on
     threads.append(_in_thread(lane, second, results))
     _wait_for(lambda: ("second", "start_calls", PER_SUBMISSION_FAMILIES) in log)
     threads.append(_in_thread(lane, third, results))
+    _wait_for(lambda: ("third", "start_calls", PER_SUBMISSION_FAMILIES) in log)
     time.sleep(0.3)
-    # While the first grading checks, the second has started all its calls, each family only after the
-    # first grading's calls of it ended; the third waits: one grading on deck at a time.
+    # While the first grading checks, the second and then the third have started all their calls, each
+    # family only after the grading before had ended its calls of it (and let go of TensorFlow).
     assert log == [
         ("first", "start_calls", PER_CALL_FAMILIES), ("first", "start_calls", PER_SUBMISSION_FAMILIES),
         ("first", "run", ()),
         ("first", "wait_for_calls", PER_CALL_FAMILIES), ("second", "start_calls", PER_CALL_FAMILIES),
         ("first", "wait_for_calls", PER_SUBMISSION_FAMILIES), ("first", "end_calls", PER_SUBMISSION_FAMILIES),
-        ("second", "start_calls", PER_SUBMISSION_FAMILIES)]
+        ("second", "start_calls", PER_SUBMISSION_FAMILIES),
+        ("second", "wait_for_calls", PER_CALL_FAMILIES), ("third", "start_calls", PER_CALL_FAMILIES),
+        ("second", "wait_for_calls", PER_SUBMISSION_FAMILIES), ("second", "end_calls", PER_SUBMISSION_FAMILIES),
+        ("third", "start_calls", PER_SUBMISSION_FAMILIES)]
     first.finish.set()
     second.running.wait(10)
     assert log.index(("second", "run", ())) > log.index(("first", "ran", ()))  # checks one grading at a time
-    _wait_for(lambda: ("third", "start_calls", PER_SUBMISSION_FAMILIES) in log)  # on deck behind the second
     assert not third.running.is_set()
     second.finish.set()
     third.finish.set()
@@ -100,3 +103,4 @@ def test_a_grading_that_cannot_start_is_closed_and_the_lane_goes_on():
     after.finish.set()
     _in_thread(lane, after, results).join(10)
     assert results == {"after": "after"}
+    assert log.index(("after", "run", ())) > log.index(("broken", "close", ()))
