@@ -39,9 +39,20 @@ def _encode(image) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+_COLORMAPS: dict = {}
+
+
+def _colormap(name: str):
+    """matplotlib hands out a new copy of a colormap per lookup, which builds its table on first use."""
+    if name not in _COLORMAPS:
+        from matplotlib import colormaps
+
+        _COLORMAPS[name] = colormaps[name]
+    return _COLORMAPS[name]
+
+
 def _raster(attachment: Attachment, scale: tuple[float, float] | None) -> str:
     """Heatmaps and images straight to PNG (no figure: fast), enlarged so small maps stay visible."""
-    from matplotlib import colormaps
     from PIL import Image
 
     array = np.asarray(attachment.array, dtype=np.float64)
@@ -50,8 +61,8 @@ def _raster(attachment: Attachment, scale: tuple[float, float] | None) -> str:
         normalised = np.clip((array - low) / (high - low if high > low else 1.0), 0, 1)
         # A PDP's first feature runs along x: rows of ``average`` become columns, low values at the bottom.
         shown = normalised.T[::-1] if attachment.kind == "contour" else normalised
-        colormap = colormaps["viridis" if attachment.kind == "contour" else "jet"]
-        rgb = (colormap(shown)[..., :3] * 255).round().astype(np.uint8)
+        rgb = (_colormap("viridis" if attachment.kind == "contour" else "jet")(shown)[..., :3] * 255).round()
+        rgb = rgb.astype(np.uint8)
     else:
         # uint8 images as they are; float images are in [0, 1].
         integer = np.asarray(attachment.array).dtype.kind in "iu"
@@ -156,8 +167,8 @@ def _pictures(results: list[CheckResult]) -> str:
         scales = {kind: _shared_scale([a for a in group if a.kind == kind]) for kind in {a.kind for a in group}}
         for attachment in group:
             scale = scales[attachment.kind]
-            if attachment.kind in ("heatmap", "contour"):
-                legends.setdefault((attachment.kind, scale), _legend(attachment.kind, scale))
+            if attachment.kind in ("heatmap", "contour") and (attachment.kind, scale) not in legends:
+                legends[(attachment.kind, scale)] = _legend(attachment.kind, scale)
             caption = f"{ROLE_TITLES.get(attachment.role, attachment.role)}: {attachment.caption or name}"
             media, data = draw(attachment, scale)
             figures.append(f'<figure><img alt="{html.escape(caption)}" src="data:{media};base64,{data}">'
