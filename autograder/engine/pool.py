@@ -17,7 +17,8 @@ Gradings on one pool may overlap (a batch starts the next row's calls while a ro
 run): each family's calls are served one at a time, and two gradings never share a serving
 child or a workspace (each has its own directory in the spool). A family with a child per
 submission (TensorFlow) serves one grading at a time: another grading's calls wait until the
-grading that holds it released it at its end. Otherwise TensorFlow's child would be replaced
+grading that holds it released it (at its end, or once it ended its calls of that family:
+:meth:`autograder.engine.runner.SubmissionRunner.end_calls`). Otherwise TensorFlow's child would be replaced
 whenever the other grading's call came (a submission's calls would no longer share one child),
 and what a replaced child's leftover processes print just before would reach the other call's
 output.
@@ -99,6 +100,8 @@ class WorkerPool:
         """Wait until no other grading holds ``family`` (one with a child per submission), then hold it."""
         if FAMILIES[family].child_per != "submission":
             return
+        if not grading:
+            raise ValueError(f"a call of {family} names its grading: the family serves one grading at a time")
         with self._turns:
             # A holder ends within its calls' time limits; this bound only turns a bug into an error.
             if not self._turns.wait_for(lambda: self._holders.get(family, grading) == grading,
