@@ -10,8 +10,9 @@ each required to give identical scores per check:
   ROSTER --out DIR`` over 12 local git repositories (fetch, commit choice, grading on one warm
   pool, gradebook) against 12 ``python -m autograder grade SUBMISSION --results FILE`` runs one
   after another, each a new process with its own workers.
-- engine: the same in one process, ``grade(..., pool=pool)`` against ``grade(...)`` with fresh
-  workers, without the commands' own start-up, fetching and reports.
+- engine: the same in one process, the pooled gradings through the batch's lane (two rows at a
+  time, as ``batch --jobs 2``) against ``grade(...)`` with fresh workers, without the commands'
+  own start-up, fetching and reports.
 
 Printed: wall times, ratios, and the per-submission cost of each against the import floor
 (fresh interpreters importing what each needed worker family preloads, started together as a
@@ -26,12 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autograder.engine.grading import available_tasks, grade  # noqa: E402
+from autograder.batch.lane import GradingLane  # noqa: E402
+from autograder.engine.grading import Grading, available_tasks, grade  # noqa: E402
 from autograder.engine.pool import WorkerPool  # noqa: E402
 from autograder.reports.gradescope import read_results  # noqa: E402
 from autograder.tasks import family_of  # noqa: E402
@@ -55,7 +58,12 @@ def scores(result) -> list:
 
 def timed(submissions: list[Path], tasks: list[str], pool: WorkerPool | None) -> tuple[float, list]:
     started = time.perf_counter()
-    results = [scores(grade(path, tasks, pool=pool)) for path in submissions]
+    if pool is None:
+        results = [scores(grade(path, tasks)) for path in submissions]
+    else:  # as a batch grades its rows (--jobs 2): through the lane, the next row's calls running ahead
+        lane = GradingLane(pool)
+        with ThreadPoolExecutor(2) as threads:
+            results = list(threads.map(lambda path: scores(lane.grade(Grading(path, tasks, pool=pool))), submissions))
     return time.perf_counter() - started, results
 
 
