@@ -228,7 +228,8 @@ class Grading:
         from here: calls started earlier overlapped another grading."""
         started, suites = time.perf_counter(), self.suites
         try:
-            runner, plugin = self._open().runner, self._plugin
+            plugin = self._open()
+            runner = plugin.runner
             args = ["-c", str(suites / "pytest.ini"), "--rootdir", str(suites), "-q", "-p", "no:cacheprovider",
                     # pytest collects garbage repeatedly at the end to report unraisable exceptions: 0.2-0.4 s
                     # of every grading with the frameworks loaded, for warnings no check is graded on.

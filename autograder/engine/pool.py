@@ -38,6 +38,11 @@ from autograder.tasks import FAMILIES
 POOLED_FAMILIES = tuple(FAMILIES)  # every family of the task registry
 
 
+def _one_grading_at_a_time(family: str) -> bool:
+    """A family whose child serves all calls of one submission (TensorFlow)."""
+    return FAMILIES[family].child_per == "submission"
+
+
 class WorkerPool:
     """Warm pooled workers for ``families``; close it (or use it as a context manager) when done."""
 
@@ -98,7 +103,7 @@ class WorkerPool:
 
     def _take_turn(self, family: str, grading: str) -> None:
         """Wait until no other grading holds ``family`` (one with a child per submission), then hold it."""
-        if FAMILIES[family].child_per != "submission":
+        if not _one_grading_at_a_time(family):
             return
         if not grading:
             raise ValueError(f"a call of {family} names its grading: the family serves one grading at a time")
@@ -137,7 +142,7 @@ class WorkerPool:
 
     def release(self, family: str, workspace: dict) -> None:
         """A grading that used ``family`` ended: its child (a family with a child per submission) goes."""
-        if FAMILIES[family].child_per != "submission" or not self.serves(family):
+        if not _one_grading_at_a_time(family) or not self.serves(family):
             return
         try:
             with self._locks[family]:
