@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.batch.layout import BatchDir
-from autograder.batch.outputs import write_outputs
+from autograder.batch.outputs import RowReports, write_outputs
 from autograder.batch.progress import BatchProgress
 from autograder.batch.records import RowStatus
 from autograder.batch.roster import RosterError, parse_shard, read_roster, shard
@@ -105,14 +105,21 @@ def run(args: argparse.Namespace) -> int:
             return 3
         print(f"fresh cases {prepared.label}: the reference's results are ready", file=sys.stderr)
     progress = BatchProgress(len(mine))
+    reports = RowReports(batch)
+
+    def row_done(record) -> None:
+        progress.advance(record)
+        reports.write(record)
+
     try:
-        records = run_rows(mine, options, batch, progress.advance, pool=pool)
+        records = run_rows(mine, options, batch, row_done, pool=pool)
     finally:
         progress.stop()
         if pool is not None:
             pool.close()
     shutil.rmtree(batch.root / "work", ignore_errors=True)
-    problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None)
+    problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None,
+                             written=reports.written)
     counts = Counter(record.status.value for record in records)
     print(f"{len(records)} rows in {time.monotonic() - started:.0f} s: "
           + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))

@@ -142,6 +142,29 @@ def test_overrides_survive_a_rerun_and_reach_gradebook_and_report(graded):
     assert "Manuelle Korrekturen" in (out / "reports" / "ben.md").read_text()
 
 
+def test_reports_written_during_the_batch_are_rendered_again_only_when_their_overrides_changed(graded, tmp_path):
+    from autograder.batch.layout import BatchDir
+    from autograder.batch.outputs import RowReports, write_outputs
+    from autograder.batch.records import read_record
+    from autograder.batch.roster import read_roster
+
+    out = tmp_path / "out"
+    shutil.copytree(graded[0], out)
+    (out / "overrides.csv").unlink(missing_ok=True)
+    batch_dir = BatchDir(out)
+    reports = RowReports(batch_dir)  # as a batch does when it starts: no overrides yet
+    for student in ("anna", "ben"):
+        reports.write(read_record(batch_dir.record(student)))
+    assert set(reports.written) == {"anna", "ben"}
+    (out / "overrides.csv").write_text("student;target;points;reason\nben;overlay_heatmap;3;Nachkorrektur\n")
+    rendered = {name: (out / "reports" / name).stat().st_mtime_ns for name in ("anna.md", "ben.md", "anna.html")}
+    rows, extra = read_roster(out / "roster.csv")
+    assert write_outputs(batch_dir, rows, extra, ["grad_cam"], written=reports.written) == []
+    assert (out / "reports" / "anna.md").stat().st_mtime_ns == rendered["anna.md"]  # unchanged: not rendered again
+    assert (out / "reports" / "anna.html").stat().st_mtime_ns == rendered["anna.html"]
+    assert "overlay&#95;heatmap: 3 Punkte (Nachkorrektur)" in (out / "reports" / "ben.md").read_text()  # changed
+
+
 def owner_pid(directory: Path) -> int | None:
     """The pid a claimed temporary directory records (None while another test's pool is being made or removed)."""
     try:
@@ -162,10 +185,12 @@ def test_a_killed_batch_resumes_with_only_what_is_missing(classroom, tmp_path):
                                 "--jobs", "1", *FAST],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
-    while not (out / "rows" / "s0.json").is_file() and time.monotonic() < deadline:
+    # A row's reports are written when it ends, not at the end of the batch: the killed batch keeps s0's.
+    while not (out / "reports" / "s0.html").is_file() and time.monotonic() < deadline:
         time.sleep(0.1)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert "s0" in (out / "reports" / "s0.md").read_text() and not (out / "reports" / "s1.md").exists()
     # The killed batch could not remove its pool of warm workers; the next pool removes it.
     pools_after = {path for path in Path(tempfile.gettempdir()).glob("xai-lab-pool-*") if path.is_dir()}
     orphaned = [root for root in pools_after - pools_before if owner_pid(root) == process.pid]
