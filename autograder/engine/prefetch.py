@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 
 from autograder.model import Reply
 from autograder.tasks import family_of
@@ -52,10 +52,17 @@ class Prefetcher:
         return self._future(request).result()
 
     def wait(self, families) -> None:
-        """Wait until every call queued so far for ``families`` has ended."""
+        """Wait until every call queued so far for ``families`` has ended, or was dropped by :meth:`close`."""
         with self._lock:
             futures = [future for key, future in self._futures.items() if self._families[key] in families]
-        wait(futures)
+        for future in futures:
+            # Not concurrent.futures.wait(): a future the executor's shutdown cancels never wakes it (its
+            # waiters hear only of a cancel the executor itself notices), and the lane's next row, waiting
+            # here while this grading closes, hung for good. The future's own condition hears every cancel.
+            try:
+                future.exception()
+            except CancelledError:
+                pass
 
     def close(self) -> None:
         """Drop queued calls and wait for the running ones (each ends within its time limit)."""
