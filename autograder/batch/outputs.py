@@ -43,7 +43,8 @@ def _write_reports(batch: BatchDir, student: str, grade: Grade) -> None:
         report += "\n### " + corrections[0] + "\n\n" + "\n".join(cell(line) for line in corrections[1:]) + "\n"
     report += notebook_section(grade)
     write_atomically(batch.report(student), report)
-    write_atomically(batch.report(student).with_suffix(".html"), as_html(counted, title=f"xai-lab Bewertung: {student}"))
+    write_atomically(batch.report(student).with_suffix(".html"),
+                     as_html(counted, title=f"xai-lab Bewertung: {student}"))
 
 
 class RowReports:
