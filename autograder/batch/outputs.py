@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autograder.batch import gradebook
 from autograder.batch.layout import BatchDir
-from autograder.batch.overrides import OverrideError, apply, read_overrides
+from autograder.batch.overrides import apply, read_overrides
 from autograder.batch.records import RowRecord, RowStatus, read_record
 from autograder.batch.roster import RosterRow
 from autograder.reports.gradescope import read_results, write_atomically
@@ -60,7 +60,7 @@ class RowReports:
         self.written: dict[str, str] = {}
         try:
             self._overrides: dict[str, list[Override]] | None = read_overrides(batch.overrides)
-        except (OverrideError, OSError):
+        except Exception:  # before any row is graded: never the batch's end
             self._overrides = None
 
     def write(self, record: RowRecord) -> None:
@@ -79,6 +79,7 @@ class RowReports:
 def write_outputs(batch: BatchDir, rows: list[RosterRow], extra_columns: list[str], tasks: list[str], *,
                   notebooks: bool = False, written: dict[str, str] | None = None) -> list[str]:
     """Reports and gradebook for ``rows``; return problems found (e.g. overrides naming nothing).
+    Raises :class:`OverrideError` (nothing written) when ``overrides.csv`` cannot be read.
     ``notebooks``: the batch graded the notebooks (their own gradebook columns and report section).
     ``written``: reports already written in this run (:attr:`RowReports.written`), kept when their
     results and overrides are unchanged."""

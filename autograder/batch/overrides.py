@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from autograder.batch.roster import read_text_table
@@ -16,8 +17,14 @@ def read_overrides(path: Path) -> dict[str, list[Override]]:
     """Overrides per student; a missing file means none. Points may use a decimal comma."""
     if not Path(path).is_file():
         return {}
+    try:
+        rows = read_text_table(path)
+    except UnicodeDecodeError as error:  # a spreadsheet's "CSV" in its own code page, say
+        raise OverrideError(f"{path}: not UTF-8 (byte {error.start}); save it as CSV UTF-8") from error
+    except csv.Error as error:
+        raise OverrideError(f"{path}: {error}") from error
     by_student: dict[str, list[Override]] = {}
-    for number, row in enumerate(read_text_table(path), start=2):
+    for number, row in enumerate(rows, start=2):
         try:
             student, target = row["student"].strip(), row["target"].strip()
             points = float(row["points"].strip().replace(",", "."))

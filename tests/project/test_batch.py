@@ -157,12 +157,33 @@ def test_reports_written_during_the_batch_are_rendered_again_only_when_their_ove
         reports.write(read_record(batch_dir.record(student)))
     assert set(reports.written) == {"anna", "ben"}
     (out / "overrides.csv").write_text("student;target;points;reason\nben;overlay_heatmap;3;Nachkorrektur\n")
-    rendered = {name: (out / "reports" / name).stat().st_mtime_ns for name in ("anna.md", "ben.md", "anna.html")}
+
+    def files() -> dict[str, int]:  # a written report is a new file (os.replace): a new inode
+        return {path.name: path.stat().st_ino for path in (out / "reports").iterdir()}
+
+    rendered = files()
     rows, extra = read_roster(out / "roster.csv")
     assert write_outputs(batch_dir, rows, extra, ["grad_cam"], written=reports.written) == []
-    assert (out / "reports" / "anna.md").stat().st_mtime_ns == rendered["anna.md"]  # unchanged: not rendered again
-    assert (out / "reports" / "anna.html").stat().st_mtime_ns == rendered["anna.html"]
-    assert "overlay&#95;heatmap: 3 Punkte (Nachkorrektur)" in (out / "reports" / "ben.md").read_text()  # changed
+    now = files()
+    assert now["anna.md"] == rendered["anna.md"] and now["anna.html"] == rendered["anna.html"]  # not rendered again
+    assert now["ben.md"] != rendered["ben.md"]
+    assert "overlay&#95;heatmap: 3 Punkte (Nachkorrektur)" in (out / "reports" / "ben.md").read_text()
+    anna = out / "results" / "anna.json"
+    anna.write_text(json.dumps({**json.loads(anna.read_text()), "output": "regraded"}))  # new results, same overrides
+    assert write_outputs(batch_dir, rows, extra, ["grad_cam"], written=reports.written) == []
+    assert files()["anna.md"] != now["anna.md"]
+
+
+def test_an_overrides_file_that_is_not_utf8_is_named_and_leaves_the_results_alone(graded, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(graded[0], out)
+    (out / "overrides.csv").write_bytes("student;target;points;reason\nben;overlay_heatmap;2;Prüfung\n".encode("cp1252"))
+    graded_at = {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
+    again = batch(out / "roster.csv", "--out", out, "--deadline", DEADLINE, *FAST)
+    assert again.returncode == 3, again.stderr
+    assert "overrides.csv: not UTF-8" in again.stderr and "no gradebook written" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")} == graded_at
 
 
 def owner_pid(directory: Path) -> int | None:

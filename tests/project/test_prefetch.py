@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from autograder.engine.prefetch import Prefetcher
 from autograder.model import CallStatus, Reply
@@ -32,7 +33,11 @@ def test_waiting_for_calls_ends_when_the_grading_closes_with_calls_still_queued(
     waiter.start()
     closer = threading.Thread(target=calls.close, daemon=True)  # drops "queued", waits for "first"
     closer.start()
-    closer.join(0.5)  # close has cancelled the queued call and waits for the running one
+    queued = calls._future({"module": "grad_cam", "case": "queued"})  # the same request: its future
+    deadline = time.monotonic() + 30
+    while not queued.cancelled() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert queued.cancelled()
     runner.release.set()
     closer.join(30)
     waiter.join(30)
