@@ -18,7 +18,6 @@ from pathlib import Path
 
 from autograder.batch.layout import BatchDir
 from autograder.batch.outputs import RowReports, write_outputs
-from autograder.batch.overrides import OverrideError
 from autograder.batch.progress import BatchProgress
 from autograder.batch.records import RowStatus
 from autograder.batch.roster import RosterError, parse_shard, read_roster, shard
@@ -119,11 +118,8 @@ def run(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.close()
     shutil.rmtree(batch.root / "work", ignore_errors=True)
-    try:
-        problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None,
-                                 written=reports.written)
-    except OverrideError as error:  # every row's results are kept: fix the file and run again
-        problems = [f"{error}: no gradebook written"]
+    problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None,
+                             written=reports.written)
     counts = Counter(record.status.value for record in records)
     print(f"{len(records)} rows in {time.monotonic() - started:.0f} s: "
           + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
