@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograder.batch.layout import BatchDir
 from autograder.batch.outputs import RowReports, write_outputs
+from autograder.batch.overrides import OverrideError
 from autograder.batch.progress import BatchProgress
 from autograder.batch.records import RowStatus
 from autograder.batch.roster import RosterError, parse_shard, read_roster, shard
@@ -118,12 +119,16 @@ def run(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.close()
     shutil.rmtree(batch.root / "work", ignore_errors=True)
-    problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None,
-                             written=reports.written)
+    try:
+        problems = write_outputs(batch, mine, extra_columns, tasks, notebooks=notebook_files is not None,
+                                 written=reports.written)
+        outcome = f"gradebook: {batch.gradebook}"
+    except OverrideError as error:
+        problems, outcome = [str(error)], "no gradebook written"
     counts = Counter(record.status.value for record in records)
     print(f"{len(records)} rows in {time.monotonic() - started:.0f} s: "
           + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-          + f"; gradebook: {batch.gradebook}", file=sys.stderr)
+          + f"; {outcome}", file=sys.stderr)
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     if problems:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from autograder.batch import gradebook
 from autograder.batch.layout import BatchDir
-from autograder.batch.overrides import OverrideError, apply, read_overrides
+from autograder.batch.overrides import apply, read_overrides
 from autograder.batch.records import RowRecord, RowStatus, read_record
 from autograder.batch.roster import RosterRow
 from autograder.reports.gradescope import read_results, write_atomically
@@ -79,15 +79,13 @@ class RowReports:
 def write_outputs(batch: BatchDir, rows: list[RosterRow], extra_columns: list[str], tasks: list[str], *,
                   notebooks: bool = False, written: dict[str, str] | None = None) -> list[str]:
     """Reports and gradebook for ``rows``; return problems found (e.g. overrides naming nothing).
-    An ``overrides.csv`` that cannot be read is such a problem, and then nothing is written.
+    Raises :class:`OverrideError`, having written nothing, when ``overrides.csv`` cannot be read
+    (every row's results are kept: fix the file and run again).
     ``notebooks``: the batch graded the notebooks (their own gradebook columns and report section).
     ``written``: reports already written in this run (:attr:`RowReports.written`), kept when their
     results and overrides are unchanged."""
     written = written or {}
-    try:
-        overrides = read_overrides(batch.overrides)
-    except OverrideError as error:  # every row's results are kept: fix the file and run again
-        return [f"{error}: no gradebook written"]
+    overrides = read_overrides(batch.overrides)
     problems = [f"overrides.csv names {student!r}, who is not in the roster"
                 for student in sorted(set(overrides) - {row.student for row in rows})
                 if not batch.shard_file.is_file() or _is_unsharded(batch)]

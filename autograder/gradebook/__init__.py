@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograder.batch.layout import BatchDir
 from autograder.batch.outputs import write_outputs
+from autograder.batch.overrides import OverrideError
 from autograder.batch.roster import read_roster
 from autograder.reports.gradescope import write_atomically
 
@@ -53,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
         if source.overrides.is_file() and not out.overrides.is_file():
             shutil.copy2(source.overrides, out.overrides)
     rows, extra_columns = read_roster(out.roster)
-    problems = write_outputs(out, rows, extra_columns, infos[0]["tasks"], notebooks=bool(infos[0].get("notebooks")))
+    try:
+        problems = write_outputs(out, rows, extra_columns, infos[0]["tasks"], notebooks=bool(infos[0].get("notebooks")))
+    except OverrideError as error:
+        print(f"error: {error}; merged {len(shards)} shards without a gradebook", file=sys.stderr)
+        return 3
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"merged {len(shards)} shards: {out.gradebook}", file=sys.stderr)

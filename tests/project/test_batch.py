@@ -181,7 +181,8 @@ def test_an_overrides_file_that_is_not_utf8_is_named_and_leaves_the_results_alon
     graded_at = {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")}
     again = batch(out / "roster.csv", "--out", out, "--deadline", DEADLINE, *FAST)
     assert again.returncode == 3, again.stderr
-    assert "overrides.csv: not UTF-8" in again.stderr and "no gradebook written" in again.stderr
+    assert "overrides.csv: not UTF-8" in again.stderr and "; no gradebook written" in again.stderr
+    assert "gradebook:" not in again.stderr
     assert "Traceback" not in again.stderr
     assert {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")} == graded_at
 
