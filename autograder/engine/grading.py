@@ -238,6 +238,11 @@ class Grading:
                     # and lays out the source of every frame (0.02 s a failure, ~10 % of a mutant's grading).
                     # The native traceback keeps what an instructor needs of a broken suite.
                     "--tb=native",
+                    # Not pytest's default (fd): that points the process's stderr at a temporary file for the
+                    # whole session, and a batch's main thread, reporting a finished row meanwhile, wrote its
+                    # progress line into it (1-2 lines of 12 were lost in 3 of 4 runs). The checks run no
+                    # subprocess whose output would need fd-level capture.
+                    "--capture=sys",
                     *[str(suites / task) for task in self.tasks]]
             runner.prestart(self.tasks)
             # pytest's own terminal output is not the report; the progress display never swaps stdout.

@@ -104,6 +104,10 @@ def test_every_roster_row_ends_in_the_gradebook_with_its_status(graded):
     assert book["anna"]["matrikel"] == "111" and book["gustav"]["matrikel"] == "777"
     assert book["anna"]["commit"] == commits["ref"]
     assert "missing-repository" in book["gustav"]["message"] or book["gustav"]["message"]
+    # One progress line per row (stderr is no terminal here), also for rows ending while another's checks run.
+    progress = [line.split(":")[0] for line in completed.stderr.splitlines() if line.startswith("[")]
+    assert sorted(line.split("] ")[0] for line in progress) == sorted(f"[{n}/7" for n in range(1, 8)), completed.stderr
+    assert sorted(line.split("] ")[1] for line in progress) == sorted(book), completed.stderr
     for student in ("anna", "ben", "cara", "david", "emil"):
         assert (out / "results" / f"{student}.json").is_file()
         assert (out / "reports" / f"{student}.md").read_text().startswith(f"## xai-lab Bewertung: {student}")
