@@ -17,6 +17,11 @@ each required to give identical scores per check:
 Printed: wall times, ratios, and the per-submission cost of each against the import floor
 (fresh interpreters importing what each needed worker family preloads, started together as a
 grading starts its workers).
+
+``--repeat N`` measures the commands N times, alternating which side goes first, and reports
+every ratio and their median: this machine's speed drifts by up to 4x within minutes (the
+import floor measured 5.1-20.9 s in one hour), and one pass of 12 sequential runs then one
+batch compares two different machines when it drifts between them.
 """
 
 from __future__ import annotations
@@ -75,8 +80,9 @@ def run(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def commands(submissions: list[Path], tasks: list[str], root: Path) -> tuple[float, float, bool]:
-    """Wall times of one ``batch`` and of the sequential ``grade`` commands, and whether they agree."""
+def commands(submissions: list[Path], tasks: list[str], root: Path, repeat: int = 1) -> list[tuple[float, float, bool]]:
+    """Per repetition: wall times of one ``batch`` and of the sequential ``grade`` commands, and whether
+    they agree; odd repetitions run the sequential side first."""
     names = [f"s{number:02d}" for number in range(len(submissions))]
     root.mkdir()
     roster = root / "roster.csv"
@@ -84,14 +90,27 @@ def commands(submissions: list[Path], tasks: list[str], root: Path) -> tuple[flo
     for name, source in zip(names, submissions):
         student_repository(root, name, source)
     task_list = ",".join(tasks)
-    batched = run([sys.executable, "-m", "autograder", "batch", str(roster), "--out", str(root / "batch"),
-                   "--tasks", task_list])
-    sequential = sum(run([sys.executable, "-m", "autograder", "grade", str(source), "--tasks", task_list,
-                          "--results", str(root / "grade" / f"{name}.json"), "--format", "json"])
-                     for name, source in zip(names, submissions))
-    same = all(scores(read_results(root / "batch" / "results" / f"{name}.json"))
-               == scores(read_results(root / "grade" / f"{name}.json")) for name in names)
-    return batched, sequential, same
+    measured = []
+    for repetition in range(repeat):
+        out = root / f"run{repetition}"
+
+        def batched() -> float:
+            return run([sys.executable, "-m", "autograder", "batch", str(roster), "--out", str(out / "batch"),
+                        "--tasks", task_list])
+
+        def sequential() -> float:
+            return sum(run([sys.executable, "-m", "autograder", "grade", str(source), "--tasks", task_list,
+                            "--results", str(out / "grade" / f"{name}.json"), "--format", "json"])
+                       for name, source in zip(names, submissions))
+
+        if repetition % 2:
+            one_by_one, together = sequential(), batched()
+        else:
+            together, one_by_one = batched(), sequential()
+        same = all(scores(read_results(out / "batch" / "results" / f"{name}.json"))
+                   == scores(read_results(out / "grade" / f"{name}.json")) for name in names)
+        measured.append((together, one_by_one, same))
+    return measured
 
 
 def report(what: str, n: int, floor: float, one_by_one: float, together: float, same: bool, target: str) -> None:
@@ -107,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", help="comma-separated tasks (default: all with a hidden suite)")
     parser.add_argument("--part", choices=("commands", "engine", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=1, help="measure the commands this many times (default 1)")
     args = parser.parse_args()
     tasks = args.tasks.split(",") if args.tasks else available_tasks()
     families = sorted({family_of(task).name for task in tasks})
@@ -114,7 +134,7 @@ def main() -> None:
         submissions = [SOLUTIONS, ASSIGNMENTS] + [build(m, Path(root) / f"{i:02d}_{m.name}") for i, m in enumerate(MUTANTS)]
         floors = [import_floor(families)]
         if args.part in ("commands", "both"):
-            by_command = commands(submissions, tasks, Path(root) / "commands")
+            by_command = commands(submissions, tasks, Path(root) / "commands", max(1, args.repeat))
             floors.append(import_floor(families))
         if args.part in ("engine", "both"):
             with WorkerPool() as pool:
@@ -128,9 +148,13 @@ def main() -> None:
           f"worker families: {', '.join(families)}")
     agree = True
     if args.part in ("commands", "both"):
-        batched, sequential, same = by_command
-        report("commands (batch against grade, end to end)", n, floor, sequential, batched, same, " (target >= 3x)")
-        agree &= same
+        for batched, sequential, same in by_command:
+            report("commands (batch against grade, end to end)", n, floor, sequential, batched, same, " (target >= 3x)")
+            agree &= same
+        if len(by_command) > 1:
+            ratios = [sequential / batched for batched, sequential, _ in by_command]
+            print(f"commands, {len(ratios)} runs: ratio median {statistics.median(ratios):.2f}x  runs "
+                  + ", ".join(f"{ratio:.2f}" for ratio in ratios))
     if args.part in ("engine", "both"):
         report("engine (grade() in one process)", n, floor, fresh, pooled, pooled_scores == fresh_scores, "")
         print(f"  pooled worker starts: {starts}")
