@@ -22,8 +22,10 @@ def _hook_count(model: torch.nn.Module) -> int:
 
 
 def _config_json(model) -> str | None:
+    """The whole configuration: its difference to the defaults (transformers' default) builds a default
+    configuration of every kind on each call, 4 of a CLIP call's 25 ms."""
     config = getattr(model, "config", None)
-    return config.to_json_string() if config is not None and hasattr(config, "to_json_string") else None
+    return config.to_json_string(use_diff=False) if config is not None and hasattr(config, "to_json_string") else None
 
 
 class ModelObserver:
