@@ -69,9 +69,9 @@ def main() -> None:
     gc.freeze()
     gc.enable()
     pooled = bool(config.get("pooled"))
-    if pooled:
+    if pooled and FAMILIES[config["family"]].child_per == "call":
         collapse()  # every call of many gradings forks this process: make forking it cheap
-    else:
+    if not pooled:
         sys.path.append(config["submission"])
         store = FixtureStore(config["fixtures"], config["fixture_hashes"])
 
