@@ -11,7 +11,7 @@ import pexpect
 import pyte
 import pytest
 
-from tests.project.editing import ASSIGNMENTS, REPO
+from tests.project.editing import ASSIGNMENTS, REPO, SOLUTIONS
 
 ROWS = 500  # tall enough that nothing scrolls away: the test reads the whole session
 CHECK_LINE = re.compile(r"^\s{4}[✔✘!] .*\S\s+\d+(,\d+)?/\d+(,\d+)?( Bonus)?$")
@@ -60,6 +60,16 @@ def test_grade_prints_its_table_on_a_terminal(columns):
     assert_report_on_screen(lines, columns, hidden_checks("grad_cam"), "Gesamt: 0/40 Punkte (0,0 %) + 0/5 Bonuspunkte")
     assert any(line.startswith("Aufgabe 1: Grad-CAM") for line in lines)
     assert any("noch nicht implementiert" in line for line in lines)
+
+
+def test_the_progress_bar_counts_the_checks_while_they_run():
+    # pytest's default capture (fd) pointed stderr at a file while the checks ran: the bar stood at 0
+    # until the end. Grading the reference's grad_cam takes about a second of checks: a dozen frames.
+    _, raw, status = screen_of(python(), ["-m", "autograder", "grade", str(SOLUTIONS), "--tasks", "grad_cam"], 120)
+    assert status == 0
+    total = hidden_checks("grad_cam")
+    shown = {int(done) for done in re.findall(rb"(\d+)/" + str(total).encode(), re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", raw))}
+    assert shown & set(range(1, total)), f"the bar showed only {sorted(shown)} of {total} checks"
 
 
 def test_check_prints_its_table_on_an_80_column_terminal_without_colour_under_no_color():
