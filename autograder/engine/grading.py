@@ -239,9 +239,10 @@ class Grading:
                     # The native traceback keeps what an instructor needs of a broken suite.
                     "--tb=native",
                     # Not pytest's default (fd): that points the process's stderr at a temporary file for the
-                    # whole session, and a batch's main thread, reporting a finished row meanwhile, wrote its
-                    # progress line into it (1-2 lines of 12 were lost in 3 of 4 runs). The checks run no
-                    # subprocess whose output would need fd-level capture.
+                    # whole session, so a terminal's progress bar stood at 0 until the checks ended, and a
+                    # batch's main thread, reporting a row that ended meanwhile, wrote its line into the file
+                    # (1-2 lines of 12 were lost in 3 of 4 runs). The checks start no process whose output
+                    # would need capturing at the descriptor.
                     "--capture=sys",
                     *[str(suites / task) for task in self.tasks]]
             runner.prestart(self.tasks)

@@ -22,8 +22,8 @@ def _hook_count(model: torch.nn.Module) -> int:
 
 
 def _config_json(model) -> str | None:
-    """The whole configuration: its difference to the defaults (transformers' default) builds a default
-    configuration of every kind on each call, 4 of a CLIP call's 25 ms."""
+    """The whole configuration as JSON. Not transformers' default form (only what differs from the
+    defaults): that builds a default configuration of every kind on each call, 4 of a CLIP call's 25 ms."""
     config = getattr(model, "config", None)
     return config.to_json_string(use_diff=False) if config is not None and hasattr(config, "to_json_string") else None
 
