@@ -12,6 +12,7 @@ for the last 0.8 s of a 12-row batch).
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from autograder.batch.roster import RosterRow
 from autograder.reports.gradescope import read_results, write_atomically
 from autograder.model import SEPARATE_TASKS, Grade, Override
 from autograder.reports.common import number, override_lines
-from autograder.reports.html import as_html
+from autograder.reports.html import as_html, page
 from autograder.reports.markdown import as_markdown, cell
 
 
@@ -45,6 +46,40 @@ def _write_reports(batch: BatchDir, student: str, grade: Grade) -> None:
     write_atomically(batch.report(student), report)
     write_atomically(batch.report(student).with_suffix(".html"),
                      as_html(counted, title=f"xai-lab Bewertung: {student}"))
+
+
+def status_lines(record: RowRecord) -> list[str]:
+    """What the report of a row without a grade tells the student (German). A failed fetch's or
+    the engine's own message is for the instructor (a git error may name the repository's
+    address with its token): the gradebook has it."""
+    commit = f"Commit {record.commit[:12]} vom {record.commit_date}" if record.commit else ""
+    if record.status is RowStatus.NO_SUBMISSION:
+        return [f"Keine Abgabe bewertet: {record.message or 'kein Commit vor der Abgabefrist'}.", "Das zählt 0 Punkte."]
+    if record.status is RowStatus.CLONE_FAILED:
+        return ["Noch keine Bewertung: dein Repository ließ sich nicht abrufen.",
+                "Die Lehrenden sehen den Grund und bewerten erneut."]
+    if record.status is RowStatus.TIMEOUT:
+        return [f"Noch keine Bewertung: die Bewertung deiner Abgabe ({commit}) dauerte zu lange "
+                f"({record.message}).", "Die Lehrenden sehen sich das an."]
+    return [f"Noch keine Bewertung: bei der Bewertung deiner Abgabe ({commit}) trat ein Fehler auf.",
+            "Die Lehrenden sehen sich das an."]
+
+
+def _write_status_reports(batch: BatchDir, record: RowRecord) -> None:
+    """The reports of a row without a grade; they replace what an earlier run wrote for the row
+    (its results file stays). Unchanged reports are left as they are."""
+    title = f"xai-lab Bewertung: {record.student}"
+    lines = status_lines(record)
+    reports = {batch.report(record.student): f"## {title}\n\n" + "\n\n".join(lines) + "\n",
+               batch.report(record.student).with_suffix(".html"):
+                   page(title, [f"<h1>{html.escape(title)}</h1>", *(f"<p>{html.escape(line)}</p>" for line in lines)])}
+    for path, text in reports.items():
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except (OSError, ValueError):
+            pass
+        write_atomically(path, text)
 
 
 class RowReports:
@@ -102,6 +137,8 @@ def write_outputs(batch: BatchDir, rows: list[RosterRow], extra_columns: list[st
                 problems.append(f"{row.student}: {error}")
             if written.get(row.student) != _source(batch.results(row.student), mine):
                 _write_reports(batch, row.student, grade)
+        elif record is not None:  # no grade this time: an earlier run's report must not stand for one
+            _write_status_reports(batch, record)
         table.append(gradebook.row_values(row, record, grade, tasks))
     write_atomically(batch.gradebook, gradebook.as_csv(gradebook.columns(tasks, extra_columns, notebooks), table))
     return problems

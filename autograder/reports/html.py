@@ -196,6 +196,11 @@ def as_html(grade: Grade, title: str = "xai-lab Bewertung") -> str:
             body.append(f"<h3><code>{html.escape(function)}</code>: {html.escape(common.subtotal(results))}</h3>")
             body.append("<table>" + "".join(_check_row(result) for result in results) + "</table>")
             body.append(_pictures(results))
+    return page(title, body)
+
+
+def page(title: str, body: list[str]) -> str:
+    """A whole report page: ``body`` is HTML already escaped, one element a line."""
     return ("<!DOCTYPE html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
             + "\n".join(body) + "</body></html>\n")

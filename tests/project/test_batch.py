@@ -111,6 +111,11 @@ def test_every_roster_row_ends_in_the_gradebook_with_its_status(graded):
     for student in ("anna", "ben", "cara", "david", "emil"):
         assert (out / "results" / f"{student}.json").is_file()
         assert (out / "reports" / f"{student}.md").read_text().startswith(f"## xai-lab Bewertung: {student}")
+    # Rows without a grade get a report that says why, without git's message (it may name a token).
+    assert "Keine Abgabe bewertet: kein Commit vor der Abgabefrist." in (out / "reports" / "frida.md").read_text()
+    gustav = (out / "reports" / "gustav.md").read_text()
+    assert "dein Repository ließ sich nicht abrufen" in gustav and "missing-repository" not in gustav
+    assert "ließ sich nicht abrufen" in (out / "reports" / "gustav.html").read_text()
 
 
 def test_the_deadline_picks_the_last_commit_before_it_and_marks_later_ones(graded):
@@ -189,6 +194,24 @@ def test_an_overrides_file_that_is_not_utf8_is_named_and_leaves_the_results_alon
     assert "gradebook:" not in again.stderr
     assert "Traceback" not in again.stderr
     assert {path.name: path.stat().st_mtime_ns for path in (out / "results").glob("*.json")} == graded_at
+
+
+def test_a_row_that_fails_on_a_rerun_says_so_in_its_report_and_keeps_its_results(graded, tmp_path):
+    from autograder.batch.layout import BatchDir
+
+    out = tmp_path / "out"
+    shutil.copytree(graded[0], out)
+    assert "Gesamt" in (out / "reports" / "anna.md").read_text()
+    git(BatchDir(out).clone("anna"), "remote", "set-url", "origin", str(tmp_path / "gone"))
+    results = (out / "results" / "anna.json").read_bytes()
+    again = batch(out / "roster.csv", "--out", out, "--deadline", DEADLINE, *FAST)
+    assert again.returncode == 1, again.stderr
+    assert (gradebook(out)["anna"]["status"], gradebook(out)["anna"]["score"]) == ("clone_failed", "")
+    for suffix in (".md", ".html"):  # not the grade of the earlier run
+        report = (out / "reports" / f"anna{suffix}").read_text()
+        assert "dein Repository ließ sich nicht abrufen" in report and "Gesamt" not in report
+        assert "gone" not in report
+    assert (out / "results" / "anna.json").read_bytes() == results  # nothing lost: a later run grades again
 
 
 def owner_pid(directory: Path) -> int | None:
