@@ -52,16 +52,17 @@ def status_lines(record: RowRecord) -> list[str]:
     """What the report of a row without a grade tells the student (German). A failed fetch's or
     the engine's own message is for the instructor (a git error may name the repository's
     address with its token): the gradebook has it."""
-    commit = f"Commit {record.commit[:12]} vom {record.commit_date}" if record.commit else ""
+    submission = (f"deiner Abgabe (Commit {record.commit[:12]} vom {record.commit_date})" if record.commit
+                  else "deiner Abgabe")
     if record.status is RowStatus.NO_SUBMISSION:
         return [f"Keine Abgabe bewertet: {record.message or 'kein Commit vor der Abgabefrist'}.", "Das zählt 0 Punkte."]
     if record.status is RowStatus.CLONE_FAILED:
         return ["Noch keine Bewertung: dein Repository ließ sich nicht abrufen.",
                 "Die Lehrenden sehen den Grund und bewerten erneut."]
     if record.status is RowStatus.TIMEOUT:
-        return [f"Noch keine Bewertung: die Bewertung deiner Abgabe ({commit}) dauerte zu lange "
-                f"({record.message}).", "Die Lehrenden sehen sich das an."]
-    return [f"Noch keine Bewertung: bei der Bewertung deiner Abgabe ({commit}) trat ein Fehler auf.",
+        return [f"Noch keine Bewertung: die Bewertung {submission} dauerte länger als erlaubt.",
+                "Die Lehrenden sehen sich das an."]
+    return [f"Noch keine Bewertung: bei der Bewertung {submission} trat ein Fehler auf.",
             "Die Lehrenden sehen sich das an."]
 
 

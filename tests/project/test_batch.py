@@ -214,6 +214,19 @@ def test_a_row_that_fails_on_a_rerun_says_so_in_its_report_and_keeps_its_results
     assert (out / "results" / "anna.json").read_bytes() == results  # nothing lost: a later run grades again
 
 
+def test_reports_of_rows_without_a_grade_name_the_commit_but_not_the_engines_message():
+    from autograder.batch.outputs import status_lines
+    from autograder.batch.records import RowRecord, RowStatus
+
+    for status in (RowStatus.TIMEOUT, RowStatus.INTERNAL_ERROR, RowStatus.CLONE_FAILED):
+        for commit in ("0123456789abcdef", ""):
+            record = RowRecord("s", "https://x-access-token:ghs_secret@github.com/c/s", status, commit,
+                               "2026-05-30T10:00:00+00:00" if commit else "", message="fatal: ghs_secret")
+            text = " ".join(status_lines(record))
+            assert text.startswith("Noch keine Bewertung") and "ghs_secret" not in text and "()" not in text
+            assert ("0123456789ab" in text) == bool(commit and status is not RowStatus.CLONE_FAILED)
+
+
 def owner_pid(directory: Path) -> int | None:
     """The pid a claimed temporary directory records (None while another test's pool is being made or removed)."""
     try:
